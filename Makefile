@@ -1,0 +1,93 @@
+# pollux - a Markdown blog served over Gemini and Gopher.
+# `make` builds ./pollux; `make run` serves the sample capsule on localhost;
+# `make test` runs every test in a normal and a sanitizer build.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+PKGS      := libuv openssl libcmark yaml-0.1
+# Recursively expanded on purpose: pkg-config runs after `deps` installed it.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+WARN      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude
+SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+
+SRC      := $(wildcard src/*.c)
+LIBSRC   := $(filter-out src/main.c,$(SRC))
+UNITSRC  := $(wildcard tests/unit/test_*.c)
+REL      ?= build/release
+SAN      ?= build/san
+
+# Objects, test binaries and tools of one build variant ($1: its folder).
+objs  = $(patsubst src/%.c,$1/%.o,$(LIBSRC))
+units = $(patsubst tests/unit/%.c,$1/%,$(UNITSRC))
+
+.PHONY: all deps run test test-unit test-golden test-e2e check clean bench install
+all: pollux
+
+deps:
+	@sh contrib/install-deps.sh
+
+pollux: $(REL)/pollux
+	cp $< $@
+
+# --- the two variants --------------------------------------------------
+$(REL)/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(SAN)/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(REL)/t/%.o: tests/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(SAN)/t/%.o: tests/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(REL)/libpollux.a: $(call objs,$(REL))
+	$(AR) rcs $@ $^
+$(SAN)/libpollux.a: $(call objs,$(SAN))
+	$(AR) rcs $@ $^
+
+$(REL)/pollux: $(REL)/main.o $(REL)/libpollux.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(SAN)/pollux: $(SAN)/main.o $(SAN)/libpollux.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(REL)/render: $(REL)/t/render.o $(REL)/libpollux.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(SAN)/render: $(SAN)/t/render.o $(SAN)/libpollux.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(REL)/test_%: $(REL)/t/unit/test_%.o $(REL)/libpollux.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+$(SAN)/test_%: $(SAN)/t/unit/test_%.o $(SAN)/libpollux.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+-include $(wildcard $(REL)/*.d $(REL)/t/*.d $(REL)/t/*/*.d $(SAN)/*.d $(SAN)/t/*.d $(SAN)/t/*/*.d)
+
+# --- running -----------------------------------------------------------
+# Gemini on 1965 and Gopher on 7070, loopback only; the certificate is
+# generated in certs/ on first start.
+run: pollux
+	./pollux --capsule capsule --hostname localhost \
+		--listen 127.0.0.1 --listen ::1 --gemini-port 1965 --gopher-port 7070
+
+check: pollux
+	./pollux --check --capsule capsule
+
+# --- tests -------------------------------------------------------------
+# Every test runs against both variants; tests/run.sh prints the summary.
+test: $(REL)/pollux $(REL)/render $(call units,$(REL)) \
+      $(SAN)/pollux $(SAN)/render $(call units,$(SAN))
+	@sh tests/run.sh $(REL) $(SAN)
+
+bench: pollux
+	@sh contrib/bench.sh
+
+clean:
+	rm -rf build pollux

@@ -1,0 +1,11 @@
+/* gemini.h - Gemini requests: validate the URL line and pick the response. */
+#ifndef POLLUX_GEMINI_H
+#define POLLUX_GEMINI_H
+
+#include "request.h"
+
+void gemini_respond(const struct snapshot *s, const struct config *cfg,
+    const struct request_ctx *ctx, const char *req, size_t len,
+    struct reply *r);
+
+#endif

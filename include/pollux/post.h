@@ -1,0 +1,52 @@
+/* post.h - one blog post as read from its Markdown file, front matter first.
+ * Filled by frontmatter_parse, owned by the site that loaded it. */
+#ifndef POLLUX_POST_H
+#define POLLUX_POST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct post {
+	char *file;        /* path relative to the capsule, for messages */
+	char *text;        /* the whole file, NUL-terminated; owned */
+	size_t text_len;
+
+	/* From the front matter; every string is owned (malloc'd). */
+	char *title;
+	char *summary;     /* NULL when absent */
+	char *slug;        /* NULL until the loader derives it from the name */
+	char *lang;        /* NULL: the site's language */
+	char date[11];     /* YYYY-MM-DD */
+	char **tags;       /* normalised: lowercase, spaces as '-' */
+	size_t ntags;
+	unsigned read_time; /* minutes; 0 means "compute from the words" */
+	bool draft;
+
+	/* The Markdown after the front matter: points into text. */
+	const char *body;
+	size_t body_len;
+	unsigned body_line; /* 1-based line of the file where body starts */
+};
+
+struct fm_error {
+	unsigned line;     /* 1-based line in the file */
+	char msg[200];
+};
+
+/* Parses the front matter that opens text[0..len) ("---" line, YAML, "---"
+ * line) into p, and points p->body past it. Returns 0, or -1 with err set.
+ * On failure p may hold partial fields: release them with post_clear. */
+int frontmatter_parse(const char *text, size_t len, struct post *p,
+    struct fm_error *err);
+
+/* Normalises a tag in place (lowercase, spaces to '-'); returns 0, or -1 when
+ * the result is not safe as one path segment. */
+int tag_normalise(char *tag);
+/* True when s is usable as a slug/tag in a path: [a-z0-9._-], not starting
+ * with '.' or '-', 1..100 bytes. */
+bool path_segment_safe(const char *s);
+
+/* Frees every owned field and zeroes p. */
+void post_clear(struct post *p);
+
+#endif

@@ -1,0 +1,12 @@
+/* server.h - the listeners and connections on one libuv loop. */
+#ifndef POLLUX_SERVER_H
+#define POLLUX_SERVER_H
+
+#include "config.h"
+#include "snapshot.h"
+
+/* Serves snap (the server takes this reference) until SIGINT or SIGTERM.
+ * Returns 0 on a clean stop, -1 when it could not start (logged). */
+int server_run(const struct config *cfg, struct snapshot *snap);
+
+#endif

@@ -1,0 +1,55 @@
+/* site.h - the capsule as loaded from disk: site settings, the published
+ * posts newest first, the tags, and every other file to serve as-is. */
+#ifndef POLLUX_SITE_H
+#define POLLUX_SITE_H
+
+#include <stddef.h>
+
+#include "post.h"
+
+struct tag {
+	char *name;
+	struct post **posts;   /* newest first; pointers into site.posts */
+	size_t nposts;
+};
+
+struct static_file {
+	char *path;            /* "/images/radar.png": served path, '/'-rooted */
+	char *data;            /* contents; owned */
+	size_t len;
+};
+
+struct site {
+	char *dir;             /* the capsule folder */
+	char *title, *author, *description, *lang; /* lang defaults to "en" */
+	char *intro;           /* index.md as Markdown, or NULL */
+	size_t intro_len;
+
+	struct post *posts;    /* published only, newest first (ties: by slug) */
+	size_t nposts;
+	struct tag *tags;      /* sorted by name */
+	size_t ntags;
+	char **dirs;           /* served subdirectories of static files, "/images/" */
+	size_t ndirs;
+	struct static_file *files; /* sorted by path */
+	size_t nfiles;
+
+	unsigned problems;     /* reported and skipped items */
+	unsigned drafts;       /* drafts seen and withheld */
+
+	/* Lookup indexes for links between posts (capsule.c's own). */
+	struct post **by_slug, **by_stem;
+};
+
+/* Loads the capsule in dir. Every problem is printed to stderr as
+ * "FILE:LINE: what is wrong" and counted in problems; the broken item is
+ * skipped. Returns NULL only when the folder itself cannot be read. */
+struct site *capsule_load(const char *dir);
+void site_free(struct site *s);
+
+/* Finds the published post that a Markdown link names: "other.md",
+ * "./other.md", "/posts/other.md", "2026-01-02-other.md", or a slug.
+ * Returns NULL when no post matches. */
+const struct post *site_find_post_link(const struct site *s, const char *url);
+
+#endif

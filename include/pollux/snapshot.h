@@ -1,0 +1,53 @@
+/* snapshot.h - every response pollux can send, pre-rendered at load time and
+ * looked up by path. Immutable once built; shared by reference count. */
+#ifndef POLLUX_SNAPSHOT_H
+#define POLLUX_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "site.h"
+
+enum proto { PROTO_GEMINI, PROTO_GOPHER };
+
+struct page {
+	const char *path;      /* key: "/posts/x.gmi", "/tags/" (Gopher: selector) */
+	size_t path_len;
+	const char *head;      /* Gemini response header ("20 ...\r\n"); "" for Gopher */
+	size_t head_len;
+	const char *body;
+	size_t body_len;
+	const char *redirect;  /* non-NULL: Gemini answers 31 to this path instead */
+};
+
+struct snapshot;
+
+/* Loads the capsule named by cfg and renders every page for both protocols.
+ * Returns NULL when the capsule folder cannot be read at all. */
+struct snapshot *snapshot_build(const struct config *cfg);
+const struct site *snapshot_site(const struct snapshot *s);
+size_t snapshot_page_count(const struct snapshot *s, enum proto p);
+
+/* Exact lookup of a normalised path. NULL when there is no such page. */
+const struct page *snapshot_find(const struct snapshot *s, enum proto p,
+    const char *path, size_t len);
+
+void snapshot_ref(struct snapshot *s);
+void snapshot_unref(struct snapshot *s);   /* frees at zero */
+
+/* Used by the page builders while a snapshot is under construction. */
+struct snapshot *snapshot_new(struct site *site);  /* takes the site */
+/* Adds a page; head is copied, body (malloc'd) is taken over. */
+void snapshot_add(struct snapshot *s, enum proto p, const char *path,
+    const char *head, char *body, size_t body_len);
+/* Adds a page whose body lives as long as the snapshot already (a static
+ * file's data in the site), so both protocols share one copy. */
+void snapshot_add_borrowed(struct snapshot *s, enum proto p, const char *path,
+    const char *head, const char *body, size_t body_len);
+/* Gemini: a directory asked without its slash answers 31 to target. */
+void snapshot_add_redirect(struct snapshot *s, enum proto p, const char *path,
+    const char *target);
+/* Finishes construction (builds the lookup tables). */
+void snapshot_seal(struct snapshot *s);
+
+#endif

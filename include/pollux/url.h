@@ -1,0 +1,44 @@
+/* url.h - absolute URL parsing (RFC 3986), percent-decoding and dot-segment
+ * removal, into fixed buffers: a request never allocates. */
+#ifndef POLLUX_URL_H
+#define POLLUX_URL_H
+
+#include <stddef.h>
+
+#include "request.h"
+
+enum url_status {
+	URL_OK = 0,
+	URL_EMPTY = -1,
+	URL_RELATIVE = -2,      /* no scheme */
+	URL_USERINFO = -3,
+	URL_FRAGMENT = -4,
+	URL_BAD_ESCAPE = -5,    /* malformed %XX, or %00, or an encoded '/' */
+	URL_BAD_CHAR = -6,      /* control byte, space, or invalid UTF-8 */
+	URL_BAD_HOST = -7,
+	URL_BAD_PORT = -8,
+	URL_TOO_LONG = -9,
+};
+
+struct url {
+	char scheme[16];                 /* lowercase */
+	char host[256];                  /* lowercase; IPv6 without brackets */
+	int port;                        /* -1 when absent */
+	char path[REQUEST_LINE_MAX + 1]; /* decoded, dot segments removed, "/"-rooted */
+	char query[REQUEST_LINE_MAX + 1];/* raw (still escaped); "" when absent */
+	int has_query;
+};
+
+/* Parses s[0..len) (no CRLF) as an absolute URL. */
+enum url_status url_parse(const char *s, size_t len, struct url *u);
+const char *url_status_text(enum url_status st);
+
+/* Decodes %XX escapes of s[0..len) into out (size outsz). Rejects bad
+ * escapes, %00 and %2F. Returns the decoded length or -1. */
+long percent_decode(const char *s, size_t len, char *out, size_t outsz);
+
+/* Removes "." and ".." segments in place (RFC 3986 5.2.4); ".." above the
+ * root stays at the root. path starts with '/'. */
+void path_remove_dots(char *path);
+
+#endif

@@ -1,0 +1,42 @@
+/* util.h - memory, growable buffers and UTF-8 checks shared by every module.
+ * Allocation failure is fatal (the x* functions abort with a message): a
+ * server that cannot allocate a few bytes cannot answer anyone anyway. */
+#ifndef POLLUX_UTIL_H
+#define POLLUX_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* A growable byte buffer. data is NUL-terminated whenever cap > 0; the
+ * owner of the struct owns data and releases it with buf_free or takes it
+ * with buf_take. A zeroed struct is an empty buffer. */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+void buf_put(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hands data to the caller (never NULL; free it) and empties b. */
+char *buf_take(struct buf *b, size_t *len);
+void buf_free(struct buf *b);
+
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool utf8_valid(const char *s, size_t n);
+/* Display width budget helper: number of code points in s[0..n). */
+size_t utf8_len(const char *s, size_t n);
+
+/* Reads a whole file (at most max bytes) into a NUL-terminated buffer the
+ * caller frees. Returns NULL and sets errno on failure (EFBIG when too big). */
+char *read_file(const char *path, size_t max, size_t *len);
+
+#endif

@@ -1,0 +1,86 @@
+/* feed.c - Atom 1.0 (RFC 4287): one feed document per post list, with the
+ * protocol's own URLs. Entry ids are the post URLs, which never change. */
+#include <string.h>
+
+#include "pollux/feed.h"
+
+/* Text content with the five XML specials escaped; control characters that
+ * XML 1.0 forbids are dropped. */
+static void xml_text(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&apos;"); break;
+		default:
+			if (c >= 0x20 || c == '\t' || c == '\n')
+				buf_putc(b, (char)c);
+		}
+	}
+}
+
+static void element(struct buf *b, const char *indent, const char *name,
+    const char *text)
+{
+	buf_printf(b, "%s<%s>", indent, name);
+	xml_text(b, text);
+	buf_printf(b, "</%s>\n", name);
+}
+
+static void link(struct buf *b, const char *indent, const char *rel,
+    const char *href)
+{
+	buf_printf(b, "%s<link rel=\"%s\" href=\"", indent, rel);
+	xml_text(b, href);
+	buf_puts(b, "\"/>\n");
+}
+
+void feed_atom(struct buf *out, const struct site *site, const char *title,
+    struct post *const *posts, size_t nposts, const struct feed_urls *urls)
+{
+	buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"");
+	buf_puts(out, " xml:lang=\"");
+	xml_text(out, site->lang);
+	buf_puts(out, "\">\n");
+	element(out, "  ", "id", urls->self);
+	element(out, "  ", "title", title);
+	if (site->description)
+		element(out, "  ", "subtitle", site->description);
+	/* Posts carry dates, not times: midnight UTC stands for the day. */
+	buf_printf(out, "  <updated>%sT00:00:00Z</updated>\n",
+	    nposts ? posts[0]->date : "1970-01-01");
+	link(out, "  ", "self", urls->self);
+	link(out, "  ", "alternate", urls->alternate);
+	/* RFC 4287 wants an author for every entry; the feed's covers all. */
+	buf_puts(out, "  <author>\n");
+	element(out, "    ", "name", site->author ? site->author : site->title);
+	buf_puts(out, "  </author>\n");
+	buf_puts(out, "  <generator>pollux</generator>\n");
+
+	struct buf url = {0};
+	for (size_t i = 0; i < nposts; i++) {
+		const struct post *p = posts[i];
+		url.len = 0;
+		buf_printf(&url, "%s%s%s", urls->post_prefix, p->slug,
+		    urls->post_suffix);
+		buf_puts(out, "  <entry>\n");
+		element(out, "    ", "id", url.data);
+		element(out, "    ", "title", p->title);
+		buf_printf(out, "    <updated>%sT00:00:00Z</updated>\n", p->date);
+		buf_printf(out, "    <published>%sT00:00:00Z</published>\n",
+		    p->date);
+		link(out, "    ", "alternate", url.data);
+		if (p->summary)
+			element(out, "    ", "summary", p->summary);
+		for (size_t t = 0; t < p->ntags; t++)
+			buf_printf(out, "    <category term=\"%s\"/>\n", p->tags[t]);
+		buf_puts(out, "  </entry>\n");
+	}
+	buf_free(&url);
+	buf_puts(out, "</feed>\n");
+}

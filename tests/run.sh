@@ -1,0 +1,58 @@
+#!/bin/sh
+# Runs every test against each build variant named on the command line
+# (build/release, build/san): unit tests, golden files, end-to-end tests.
+# Ends with one line "N passed, N failed" and a non-zero exit on failure.
+set -u
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+failures=""
+
+result() { # name status
+	if [ "$2" -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures="$failures
+  FAILED: $1"
+	fi
+}
+
+for variant in "$@"; do
+	echo "== $variant"
+	for t in "$variant"/test_*; do
+		[ -x "$t" ] || continue
+		"$t" >"$t.log" 2>&1
+		rc=$?
+		[ $rc -ne 0 ] && cat "$t.log"
+		grep -E '^\[  (PASSED|FAILED)  \]' "$t.log" | sed "s|^|$(basename "$t"): |"
+		result "$t" $rc
+	done
+	for md in tests/golden/*.md; do
+		name=${md%.md}
+		for ext in gmi txt; do
+			[ -f "$name.$ext" ] || continue
+			if "$variant/render" "$ext" "$md" >"$variant/golden.out" 2>"$variant/golden.err" &&
+			    cmp -s "$variant/golden.out" "$name.$ext"; then
+				result "$name.$ext" 0
+			else
+				echo "golden mismatch: $name.$ext"
+				diff -u "$name.$ext" "$variant/golden.out" | head -40
+				cat "$variant/golden.err"
+				result "$name.$ext" 1
+			fi
+		done
+	done
+	for e2e in tests/e2e/test_*.py; do
+		[ -f "$e2e" ] || continue
+		POLLUX="$variant/pollux" python3 "$e2e" >"$variant/e2e.log" 2>&1
+		rc=$?
+		[ $rc -ne 0 ] && cat "$variant/e2e.log"
+		tail -n 1 "$variant/e2e.log" | sed "s|^|$(basename "$e2e"): |"
+		result "$variant:$e2e" $rc
+	done
+done
+
+[ -n "$failures" ] && printf '%s\n' "$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
