@@ -20,12 +20,16 @@ LIBSRC   := $(filter-out src/main.c,$(SRC))
 UNITSRC  := $(wildcard tests/unit/test_*.c)
 REL      ?= build/release
 SAN      ?= build/san
+FUZZ     ?= build/fuzz
+FUZZERS  := $(patsubst tests/fuzz/%.c,$(FUZZ)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+FUZZFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 
 # Objects, test binaries and tools of one build variant ($1: its folder).
 objs  = $(patsubst src/%.c,$1/%.o,$(LIBSRC))
 units = $(patsubst tests/unit/%.c,$1/%,$(UNITSRC))
 
-.PHONY: all deps run test test-unit test-golden test-e2e check clean bench install
+.PHONY: all deps run test check clean bench fuzz
 all: pollux
 
 deps:
@@ -68,6 +72,18 @@ $(REL)/test_%: $(REL)/t/unit/test_%.o $(REL)/libpollux.a
 $(SAN)/test_%: $(SAN)/t/unit/test_%.o $(SAN)/libpollux.a
 	$(CC) $(SANFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# libFuzzer targets (clang): the library built with coverage, one binary
+# per target.
+$(FUZZ)/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	clang $(WARN) $(FUZZFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(FUZZ)/libpollux.a: $(call objs,$(FUZZ))
+	$(AR) rcs $@ $^
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ)/libpollux.a
+	clang $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+		-o $@ $^ $(PKG_LIBS)
+
+-include $(wildcard $(FUZZ)/*.d)
 -include $(wildcard $(REL)/*.d $(REL)/t/*.d $(REL)/t/*/*.d $(SAN)/*.d $(SAN)/t/*.d $(SAN)/t/*/*.d)
 
 # --- running -----------------------------------------------------------
@@ -83,8 +99,18 @@ check: pollux
 # --- tests -------------------------------------------------------------
 # Every test runs against both variants; tests/run.sh prints the summary.
 test: $(REL)/pollux $(REL)/render $(call units,$(REL)) \
-      $(SAN)/pollux $(SAN)/render $(call units,$(SAN))
-	@sh tests/run.sh $(REL) $(SAN)
+      $(SAN)/pollux $(SAN)/render $(call units,$(SAN)) $(FUZZERS)
+	@FUZZ=$(FUZZ) sh tests/run.sh $(REL) $(SAN)
+
+# Each fuzzer for FUZZ_SECONDS, growing its corpus in build/ (the seeds in
+# tests/fuzz/corpus stay as checked in); crashes land in build/fuzz/.
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		name=$${f##*/fuzz_}; mkdir -p $(FUZZ)/corpus-$$name; \
+		echo "== $$name ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ)/ \
+			$(FUZZ)/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
+	done
 
 bench: pollux
 	@sh contrib/bench.sh

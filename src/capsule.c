@@ -165,6 +165,15 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Titles and summaries are shown on one line everywhere (a gemtext heading,
+ * a menu entry): YAML block scalars may carry line breaks, so fold them. */
+static void flatten(char *s)
+{
+	for (; s && *s; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+}
+
 /* Reads one post; returns 0 and fills p when it is to be published. */
 static int load_post(struct site *s, const char *dir, const char *name,
     struct post *p)
@@ -190,6 +199,8 @@ static int load_post(struct site *s, const char *dir, const char *name,
 		s->drafts++;
 		goto fail;
 	}
+	flatten(p->title);
+	flatten(p->summary);
 	if (!p->slug) {
 		size_t len;
 		const char *stem = post_stem(p, &len);
@@ -432,7 +443,9 @@ static void walk(struct walk *w, const char *abs, const char *rel, int depth)
 		}
 	}
 	closedir(d);
-	if (served && *rel)
+	/* /posts/ and /tags/ are generated indexes, not folder listings. */
+	if (served && *rel && strcmp(rel, "/posts") != 0 &&
+	    strcmp(rel, "/tags") != 0 && strncmp(rel, "/tags/", 6) != 0)
 		add_dir(w, rel);
 }
 

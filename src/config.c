@@ -3,11 +3,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pollux/config.h"
+#include "pollux/util.h"
 
 #ifndef POLLUX_VERSION
 #define POLLUX_VERSION "0.1.0"
@@ -47,23 +50,48 @@ void config_usage(FILE *out)
 	    "  --max-connections N      open connections at most (default: 4096)\n"
 	    "  --handshake-timeout MS   TLS handshake deadline (default: 5000)\n"
 	    "  --request-timeout MS     request line deadline (default: 5000)\n"
+	    "  -c, --config FILE        read options from FILE (\"key value\" lines,\n"
+	    "                           keys named like the options); flags win\n"
 	    "  --check                  load the capsule, report every problem, exit\n"
 	    "  --dump URL               print the response to a gemini:// or gopher://\n"
 	    "                           URL without opening a socket\n"
 	    "  --help, --version\n");
 }
 
-/* Parses a decimal number in [min, max]; -1 on anything else. */
-static int parse_uint(const char *flag, const char *s, unsigned min,
-    unsigned max, unsigned *out)
+/* Where a value came from, for messages: "--flag" or "FILE:LINE: key". */
+struct origin {
+	const char *file;      /* NULL: the command line */
+	unsigned line;
+};
+
+static int bad(const struct origin *o, const char *name, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
+static int bad(const struct origin *o, const char *name, const char *fmt,
+    ...)
+{
+	if (o->file)
+		fprintf(stderr, "%s:%u: %s: ", o->file, o->line, name);
+	else
+		fprintf(stderr, "pollux: --%s: ", name);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* Parses a decimal number in [min, max]. */
+static int parse_uint(const struct origin *o, const char *name,
+    const char *s, unsigned min, unsigned max, unsigned *out)
 {
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
-		fprintf(stderr, "pollux: %s needs a number from %u to %u, not "
-		    "\"%s\"\n", flag, min, max, s);
-		return -1;
+		return bad(o, name, "needs a number from %u to %u, not \"%s\"",
+		    min, max, s);
 	}
 	*out = (unsigned)v;
 	return 0;
@@ -71,9 +99,10 @@ static int parse_uint(const char *flag, const char *s, unsigned min,
 
 enum { OPT_CAPSULE = 256, OPT_HOSTNAME, OPT_LISTEN, OPT_GEMINI_PORT,
 	OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT, OPT_CERT, OPT_KEY, OPT_CERTS,
-	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_CHECK, OPT_DUMP,
-	OPT_HELP, OPT_VERSION };
+	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_CONFIG, OPT_CHECK,
+	OPT_DUMP, OPT_HELP, OPT_VERSION };
 
+/* Options up to OPT_CONFIG can also be keys of the config file. */
 static const struct option options[] = {
 	{"capsule", required_argument, NULL, OPT_CAPSULE},
 	{"hostname", required_argument, NULL, OPT_HOSTNAME},
@@ -87,6 +116,7 @@ static const struct option options[] = {
 	{"max-connections", required_argument, NULL, OPT_MAX_CONN},
 	{"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
 	{"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
+	{"config", required_argument, NULL, OPT_CONFIG},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"dump", required_argument, NULL, OPT_DUMP},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -94,71 +124,141 @@ static const struct option options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static int add_to_list(const struct origin *o, const char *name,
+    const char **list, size_t *n, size_t max, const char *arg)
+{
+	if (*n == max)
+		return bad(o, name, "given more than %zu times", max);
+	list[(*n)++] = arg;
+	return 0;
+}
+
+/* Sets one option; arg must outlive the config. */
+static int set_option(struct config *c, int id, const char *arg,
+    const struct origin *o)
+{
+	const char *name = options[id - OPT_CAPSULE].name;
+	switch (id) {
+	case OPT_CAPSULE: c->capsule_dir = arg; return 0;
+	case OPT_HOSTNAME:
+		if (!*arg || strpbrk(arg, "/ \t\r\n:@[]"))
+			return bad(o, name, "\"%s\" is not a host name", arg);
+		return add_to_list(o, name, c->hostnames, &c->nhostnames,
+		    MAX_HOSTNAMES, arg);
+	case OPT_LISTEN:
+		return add_to_list(o, name, c->listen, &c->nlisten, MAX_LISTEN,
+		    arg);
+	case OPT_GEMINI_PORT:
+		return parse_uint(o, name, arg, 0, 65535, &c->gemini_port);
+	case OPT_GOPHER_PORT:
+		return parse_uint(o, name, arg, 0, 65535, &c->gopher_port);
+	case OPT_GOPHER_PUBLIC_PORT:
+		return parse_uint(o, name, arg, 1, 65535, &c->gopher_public_port);
+	case OPT_CERT: c->cert_file = arg; return 0;
+	case OPT_KEY: c->key_file = arg; return 0;
+	case OPT_CERTS: c->certs_dir = arg; return 0;
+	case OPT_MAX_CONN:
+		return parse_uint(o, name, arg, 1, 1000000, &c->max_connections);
+	case OPT_HS_TIMEOUT:
+		return parse_uint(o, name, arg, 10, 600000,
+		    &c->handshake_timeout_ms);
+	case OPT_REQ_TIMEOUT:
+		return parse_uint(o, name, arg, 10, 600000,
+		    &c->request_timeout_ms);
+	case OPT_CONFIG: c->config_file = arg; return 0;
+	case OPT_CHECK: c->action = ACTION_CHECK; return 0;
+	case OPT_DUMP: c->action = ACTION_DUMP; c->dump_url = arg; return 0;
+	case OPT_HELP: c->action = ACTION_HELP; return 0;
+	case OPT_VERSION: c->action = ACTION_VERSION; return 0;
+	}
+	return -1;
+}
+
+/* The config file: one "key value" a line, keys named like the long
+ * options; blank lines and "#" comments ignored. Its text is kept for the
+ * life of the process, since the config points into it. */
+static int load_file(struct config *c, const char *path)
+{
+	size_t len;
+	char *text = read_file(path, 1 << 20, &len);
+	if (!text) {
+		fprintf(stderr, "pollux: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	c->config_text = text;
+	struct origin o = {path, 0};
+	int rc = 0;
+	for (char *line = text, *next; line; line = next) {
+		o.line++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *key = line + strspn(line, " \t\r");
+		char *end = key + strcspn(key, " \t\r");
+		char *val = end + strspn(end, " \t\r");
+		char *vend = val + strlen(val);
+		while (vend > val && strchr(" \t\r", vend[-1]))
+			*--vend = '\0';
+		*end = '\0';
+		if (!*key)
+			continue;
+		int id = -1;
+		for (int i = 0; options[i].name && options[i].val < OPT_CONFIG; i++)
+			if (strcmp(options[i].name, key) == 0)
+				id = options[i].val;
+		if (id < 0) {
+			fprintf(stderr, "%s:%u: unknown key \"%s\"\n", path, o.line,
+			    key);
+			rc = -1;
+		} else if (!*val) {
+			rc = bad(&o, key, "needs a value");
+		} else if (set_option(c, id, val, &o) < 0) {
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 int config_parse_args(struct config *c, int argc, char **argv)
 {
+	/* First the config file, if one is named, then the flags on top: the
+	 * command line wins, and a list given there replaces the file's. */
 	int opt;
+	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
-		int rc = 0;
-		switch (opt) {
-		case OPT_CAPSULE: c->capsule_dir = optarg; break;
-		case OPT_HOSTNAME:
-			if (c->nhostnames == MAX_HOSTNAMES) {
-				fprintf(stderr, "pollux: at most %d --hostname\n",
-				    MAX_HOSTNAMES);
-				return -1;
-			}
-			if (!*optarg || strpbrk(optarg, "/ \t\r\n:@")) {
-				fprintf(stderr, "pollux: bad --hostname \"%s\"\n",
-				    optarg);
-				return -1;
-			}
-			c->hostnames[c->nhostnames++] = optarg;
-			break;
-		case OPT_LISTEN:
-			if (c->nlisten == MAX_LISTEN) {
-				fprintf(stderr, "pollux: at most %d --listen\n",
-				    MAX_LISTEN);
-				return -1;
-			}
-			c->listen[c->nlisten++] = optarg;
-			break;
-		case OPT_GEMINI_PORT:
-			rc = parse_uint("--gemini-port", optarg, 0, 65535, &c->gemini_port);
-			break;
-		case OPT_GOPHER_PORT:
-			rc = parse_uint("--gopher-port", optarg, 0, 65535, &c->gopher_port);
-			break;
-		case OPT_GOPHER_PUBLIC_PORT:
-			rc = parse_uint("--gopher-public-port", optarg, 1, 65535,
-			    &c->gopher_public_port);
-			break;
-		case OPT_CERT: c->cert_file = optarg; break;
-		case OPT_KEY: c->key_file = optarg; break;
-		case OPT_CERTS: c->certs_dir = optarg; break;
-		case OPT_MAX_CONN:
-			rc = parse_uint("--max-connections", optarg, 1, 1000000,
-			    &c->max_connections);
-			break;
-		case OPT_HS_TIMEOUT:
-			rc = parse_uint("--handshake-timeout", optarg, 10, 600000,
-			    &c->handshake_timeout_ms);
-			break;
-		case OPT_REQ_TIMEOUT:
-			rc = parse_uint("--request-timeout", optarg, 10, 600000,
-			    &c->request_timeout_ms);
-			break;
-		case OPT_CHECK: c->action = ACTION_CHECK; break;
-		case OPT_DUMP: c->action = ACTION_DUMP; c->dump_url = optarg; break;
-		case 'h':
-		case OPT_HELP: c->action = ACTION_HELP; break;
-		case 'V':
-		case OPT_VERSION: c->action = ACTION_VERSION; break;
-		default:
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1)
+		if (opt == 'c' || opt == OPT_CONFIG)
+			c->config_file = optarg;
+	if (c->config_file && load_file(c, c->config_file) < 0)
+		return -1;
+
+	bool args_hostnames = false, args_listen = false;
+	struct origin o = {NULL, 0};
+	opterr = 1;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+		if (opt == 'c')
+			opt = OPT_CONFIG;
+		else if (opt == 'h')
+			opt = OPT_HELP;
+		else if (opt == 'V')
+			opt = OPT_VERSION;
+		else if (opt < OPT_CAPSULE || opt > OPT_VERSION) {
 			fprintf(stderr, "pollux: try --help\n");
 			return -1;
 		}
-		if (rc < 0)
+		if (opt == OPT_HOSTNAME && !args_hostnames) {
+			args_hostnames = true;
+			c->nhostnames = 0;
+		}
+		if (opt == OPT_LISTEN && !args_listen) {
+			args_listen = true;
+			c->nlisten = 0;
+		}
+		if (set_option(c, opt, optarg, &o) < 0)
 			return -1;
 	}
 	if (optind < argc) {

@@ -76,14 +76,9 @@ static int dump(const struct config *cfg)
 	return r.status >= 20 && r.status < 40 ? 0 : 1;
 }
 
-int main(int argc, char **argv)
+static int run(const struct config *cfg)
 {
-	struct config cfg;
-	config_defaults(&cfg);
-	if (config_parse_args(&cfg, argc, argv) < 0)
-		return 2;
-
-	switch (cfg.action) {
+	switch (cfg->action) {
 	case ACTION_HELP:
 		config_usage(stdout);
 		return 0;
@@ -91,15 +86,23 @@ int main(int argc, char **argv)
 		printf("pollux %s\n", config_version());
 		return 0;
 	case ACTION_CHECK:
-		return check(&cfg);
+		return check(cfg);
 	case ACTION_DUMP:
-		return dump(&cfg);
+		return dump(cfg);
 	case ACTION_SERVE:
 		break;
 	}
-
-	struct snapshot *s = snapshot_build(&cfg);
+	struct snapshot *s = snapshot_build(cfg);
 	if (!s)
 		return 1;
-	return server_run(&cfg, s) == 0 ? 0 : 1;
+	return server_run(cfg, s) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	config_defaults(&cfg);
+	int rc = config_parse_args(&cfg, argc, argv) < 0 ? 2 : run(&cfg);
+	free(cfg.config_text);
+	return rc;
 }

@@ -4,6 +4,9 @@
 # Ends with one line "N passed, N failed" and a non-zero exit on failure.
 set -u
 cd "$(dirname "$0")/.."
+# Debian's python3 has the feed parser the tests use (python3-feedparser).
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 passed=0
 failed=0
 failures=""
@@ -45,13 +48,28 @@ for variant in "$@"; do
 	done
 	for e2e in tests/e2e/test_*.py; do
 		[ -f "$e2e" ] || continue
-		POLLUX="$variant/pollux" python3 "$e2e" >"$variant/e2e.log" 2>&1
+		POLLUX="$variant/pollux" "$PY" "$e2e" >"$variant/e2e.log" 2>&1
 		rc=$?
 		[ $rc -ne 0 ] && cat "$variant/e2e.log"
 		tail -n 1 "$variant/e2e.log" | sed "s|^|$(basename "$e2e"): |"
 		result "$variant:$e2e" $rc
 	done
 done
+
+# The fuzz targets over their checked-in seeds (and any regression inputs).
+if [ -n "${FUZZ:-}" ]; then
+	echo "== $FUZZ"
+	for f in "$FUZZ"/fuzz_*; do
+		[ -x "$f" ] || continue
+		name=${f##*/fuzz_}
+		# Given files, libFuzzer runs each once instead of fuzzing.
+		"$f" tests/fuzz/corpus/"$name"/* >"$f.log" 2>&1
+		rc=$?
+		[ $rc -ne 0 ] && tail -30 "$f.log"
+		echo "fuzz_$name: $(ls tests/fuzz/corpus/"$name" | wc -l) seeds"
+		result "$f" $rc
+	done
+fi
 
 [ -n "$failures" ] && printf '%s\n' "$failures"
 echo "$passed passed, $failed failed"

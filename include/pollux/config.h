@@ -38,6 +38,10 @@ struct config {
 	unsigned handshake_timeout_ms;       /* 5000 */
 	unsigned request_timeout_ms;         /* 5000 */
 	unsigned write_timeout_ms;           /* 30000: whole response */
+
+	const char *config_file;             /* -c FILE, or NULL */
+	char *config_text;                   /* its text; the strings above may
+	                                        point into it (freed at exit) */
 };
 
 void config_defaults(struct config *c);

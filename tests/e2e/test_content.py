@@ -1,0 +1,186 @@
+"""The content pipeline end to end, without the network: the real binary's
+--check and --dump on the sample capsule and on broken capsules written
+here; Atom feeds read back with a real feed parser."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import feedparser
+
+POLLUX = os.environ.get("POLLUX", "./pollux")
+SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "capsule")
+
+
+def pollux(*args, capsule=SAMPLE):
+    r = subprocess.run([POLLUX, "--capsule", capsule, *args],
+                       capture_output=True, timeout=60)
+    return r.returncode, r.stdout, r.stderr.decode()
+
+
+def dump(url, capsule=SAMPLE, *extra):
+    return pollux("--dump", url, *extra, capsule=capsule)
+
+
+def menu_lines(body):
+    assert body.endswith(b".\r\n"), body[-20:]
+    lines = body[:-3].split(b"\r\n")
+    assert lines[-1] == b"", "every menu line ends with CRLF"
+    return [l.decode() for l in lines[:-1]]
+
+
+class SampleCapsule(unittest.TestCase):
+    def test_check_is_clean(self):
+        rc, out, err = pollux("--check")
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out.decode(), r"\d+ posts, \d+ tags")
+        self.assertEqual(err, "")
+
+    def test_home_is_gemtext_with_dated_links(self):
+        rc, out, _ = dump("gemini://localhost/")
+        self.assertEqual(rc, 0)
+        head, body = out.split(b"\r\n", 1)
+        self.assertEqual(head, b"20 text/gemini; lang=en")
+        text = body.decode()
+        self.assertTrue(text.startswith("# Engineering Thoughts\n"))
+        links = re.findall(r"^=> /posts/[a-z0-9.-]+\.gmi (\d{4}-\d\d-\d\d) ",
+                           text, re.M)
+        self.assertGreaterEqual(len(links), 5)
+        self.assertEqual(links, sorted(links, reverse=True))
+        self.assertIn("=> /atom.xml", text)
+
+    def test_all_posts_and_no_drafts(self):
+        rc, out, _ = dump("gemini://localhost/posts/")
+        self.assertEqual(rc, 0)
+        text = out.decode()
+        links = re.findall(r"^=> (/posts/\S+\.gmi) (\d{4}-\d\d-\d\d) (.*)$",
+                           text, re.M)
+        self.assertGreaterEqual(len(links), 8)
+        self.assertNotIn("Your Post Title Here", text)
+        for path, _, title in links:
+            rc, post, _ = dump("gemini://localhost" + path)
+            self.assertEqual(rc, 0, path)
+            self.assertTrue(post.startswith(b"20 text/gemini; lang="))
+            self.assertIn(("# " + title + "\n").encode(), post)
+
+    def test_directory_without_slash_redirects(self):
+        for path in ("/posts", "/tags", "/tags/iot"):
+            rc, out, _ = dump("gemini://localhost" + path)
+            self.assertEqual(out, b"31 gemini://localhost" + path.encode()
+                             + b"/\r\n")
+
+    def test_unknown_page_is_51(self):
+        rc, out, _ = dump("gemini://localhost/nope.gmi")
+        self.assertEqual(out, b"51 Not found\r\n")
+        self.assertEqual(rc, 1)
+
+    def test_gopher_tags_menu_is_well_formed(self):
+        rc, out, _ = dump("gopher://localhost/1/tags/")
+        self.assertEqual(rc, 0)
+        lines = menu_lines(out)
+        self.assertGreater(len(lines), 5)
+        for line in lines:
+            fields = line.split("\t")
+            self.assertEqual(len(fields), 4, line)
+            self.assertEqual(fields[2:], ["localhost", "70"])
+        self.assertTrue(any(l.startswith("1iot (") for l in lines))
+
+    def test_gopher_post_is_wrapped_text(self):
+        _, out, _ = dump("gopher://localhost/1/posts/")
+        sels = [l.split("\t")[1] for l in menu_lines(out) if l[0] == "0"]
+        self.assertGreaterEqual(len(sels), 8)
+        for sel in sels:
+            rc, text, _ = dump("gopher://localhost/0" + sel)
+            self.assertEqual(rc, 0)
+            self.assertTrue(text.endswith(b"\r\n.\r\n"))
+            for line in text.decode().split("\r\n"):
+                self.assertNotIn("\n", line)
+
+    def test_feeds_parse(self):
+        for url, prefix in (("gemini://localhost/atom.xml", "gemini://"),
+                            ("gopher://localhost/0/atom.xml", "gopher://")):
+            rc, out, _ = dump(url)
+            self.assertEqual(rc, 0)
+            body = out.split(b"\r\n", 1)[1] if prefix == "gemini://" else out
+            feed = feedparser.parse(body)
+            self.assertFalse(feed.bozo, feed.get("bozo_exception"))
+            self.assertEqual(feed.feed.title, "Engineering Thoughts")
+            self.assertGreaterEqual(len(feed.entries), 8)
+            for e in feed.entries:
+                self.assertTrue(e.link.startswith(prefix), e.link)
+                self.assertTrue(e.id)
+                self.assertTrue(e.updated)
+                self.assertTrue(e.title)
+
+    def test_tag_feed(self):
+        rc, out, _ = dump("gemini://localhost/tags/iot/atom.xml")
+        self.assertEqual(rc, 0)
+        feed = feedparser.parse(out.split(b"\r\n", 1)[1])
+        self.assertFalse(feed.bozo)
+        self.assertGreaterEqual(len(feed.entries), 1)
+
+    def test_robots_and_caps(self):
+        rc, out, _ = dump("gemini://localhost/robots.txt")
+        self.assertTrue(out.startswith(b"20 text/plain"))
+        self.assertIn(b"User-agent:", out)
+        rc, out, _ = dump("gopher://localhost/0/caps.txt")
+        self.assertTrue(out.startswith(b"CAPS"))
+        self.assertIn(b"PathDelimeter=/", out)
+
+    def test_static_files_as_they_are(self):
+        path = os.path.join(SAMPLE, "images", "radar-wiring.png")
+        data = open(path, "rb").read()
+        rc, out, _ = dump("gemini://localhost/images/radar-wiring.png")
+        self.assertEqual(out, b"20 image/png\r\n" + data)
+        rc, out, _ = dump("gopher://localhost/I/images/radar-wiring.png")
+        self.assertEqual(out, data)
+
+
+class BrokenCapsule(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pollux-broken-")
+        os.makedirs(os.path.join(self.dir, "posts"))
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def put(self, rel, data):
+        path = os.path.join(self.dir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+
+    def test_problems_name_file_and_line_and_rest_is_served(self):
+        self.put("site.yaml", "title: Broken\n")
+        self.put("posts/good.md", "---\ntitle: Good\ndate: 2025-01-01\n---\nok\n")
+        self.put("posts/baddate.md",
+                 "---\ntitle: Bad\n\ndate: 2025-02-30\n---\nx\n")
+        self.put("posts/notitle.md", "---\ndate: 2025-01-01\n---\nx\n")
+        rc, out, err = pollux("--check", capsule=self.dir)
+        self.assertEqual(rc, 1)
+        self.assertRegex(err, r"(?m)^posts/baddate\.md:4: .*date")
+        self.assertRegex(err, r"(?m)^posts/notitle\.md:\d+: .*title")
+        rc, out, err = dump("gemini://localhost/posts/", self.dir)
+        self.assertEqual(rc, 0)
+        self.assertIn(b"=> /posts/good.gmi 2025-01-01 Good", out)
+        self.assertNotIn(b"Bad", out)
+
+    def test_unreadable_capsule_fails(self):
+        rc, out, err = pollux("--check", capsule=self.dir + "/missing")
+        self.assertEqual(rc, 1)
+        self.assertIn("cannot read the capsule", err)
+
+    def test_empty_capsule_still_serves(self):
+        rc, out, err = dump("gemini://localhost/", self.dir)
+        self.assertEqual(rc, 0, err)
+        self.assertIn(b"Nothing published yet.", out)
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=1).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"{result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)

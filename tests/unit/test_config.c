@@ -1,0 +1,136 @@
+/* test_config.c - defaults, flags, the config file and which one wins. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pollux/config.h"
+
+static char path[64];
+
+static void write_conf(const char *text)
+{
+	snprintf(path, sizeof path, "/tmp/pollux-conf-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static int parse(struct config *c, int argc, char **argv)
+{
+	config_defaults(c);
+	return config_parse_args(c, argc, argv);
+}
+
+static void defaults(void **state)
+{
+	(void)state;
+	struct config c;
+	char *argv[] = {"pollux", NULL};
+	assert_int_equal(parse(&c, 1, argv), 0);
+	assert_int_equal(c.action, ACTION_SERVE);
+	assert_string_equal(c.capsule_dir, "capsule");
+	assert_int_equal(c.gemini_port, 1965);
+	assert_int_equal(c.gopher_port, 70);
+	assert_int_equal(config_gopher_public_port(&c), 70);
+	assert_int_equal(c.nhostnames, 1);
+	assert_string_equal(c.hostnames[0], "localhost");
+	assert_int_equal(c.nlisten, 2);
+}
+
+static void flags(void **state)
+{
+	(void)state;
+	struct config c;
+	char *argv[] = {"pollux", "--hostname", "a.example", "--hostname",
+	    "b.example", "--gopher-port", "7070", "--gopher-public-port", "70",
+	    "--listen", "127.0.0.1", "--dump", "gemini://a.example/", NULL};
+	assert_int_equal(parse(&c, 13, argv), 0);
+	assert_int_equal(c.nhostnames, 2);
+	assert_string_equal(c.hostnames[1], "b.example");
+	assert_int_equal(c.gopher_port, 7070);
+	assert_int_equal(config_gopher_public_port(&c), 70);
+	assert_int_equal(c.nlisten, 1);
+	assert_int_equal(c.action, ACTION_DUMP);
+}
+
+static void bad_flags(void **state)
+{
+	(void)state;
+	struct config c;
+	char *a1[] = {"pollux", "--gemini-port", "65536", NULL};
+	assert_int_equal(parse(&c, 3, a1), -1);
+	char *a2[] = {"pollux", "--gemini-port", "-1", NULL};
+	assert_int_equal(parse(&c, 3, a2), -1);
+	char *a3[] = {"pollux", "--hostname", "a/b", NULL};
+	assert_int_equal(parse(&c, 3, a3), -1);
+	char *a4[] = {"pollux", "--cert", "x.pem", NULL};
+	assert_int_equal(parse(&c, 3, a4), -1);
+	char *a5[] = {"pollux", "--no-such-flag", NULL};
+	assert_int_equal(parse(&c, 2, a5), -1);
+	char *a6[] = {"pollux", "stray", NULL};
+	assert_int_equal(parse(&c, 2, a6), -1);
+}
+
+static void config_file_and_flags_win(void **state)
+{
+	(void)state;
+	write_conf("# pollux.conf\n\ncapsule /srv/capsule\n"
+	    "hostname one.example   # canonical\nhostname two.example\n"
+	    "gemini-port 1966\nmax-connections 50\n");
+	struct config c;
+	char *argv[] = {"pollux", "-c", path, "--gemini-port", "1967", NULL};
+	assert_int_equal(parse(&c, 5, argv), 0);
+	assert_string_equal(c.capsule_dir, "/srv/capsule");
+	assert_int_equal(c.nhostnames, 2);
+	assert_string_equal(c.hostnames[0], "one.example");
+	assert_int_equal(c.gemini_port, 1967);
+	assert_int_equal(c.max_connections, 50);
+	free(c.config_text);
+
+	/* A list on the command line replaces the file's list. */
+	char *argv2[] = {"pollux", "--config", path, "--hostname", "x.example",
+	    NULL};
+	assert_int_equal(parse(&c, 5, argv2), 0);
+	assert_int_equal(c.nhostnames, 1);
+	assert_string_equal(c.hostnames[0], "x.example");
+	free(c.config_text);
+	unlink(path);
+}
+
+static void config_file_errors(void **state)
+{
+	(void)state;
+	const char *bad[] = {"capsule x\nbogus 1\n", "gemini-port\n",
+	    "gemini-port many\n", "dump gemini://x/\n"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		write_conf(bad[i]);
+		struct config c;
+		char *argv[] = {"pollux", "-c", path, NULL};
+		assert_int_equal(parse(&c, 3, argv), -1);
+		free(c.config_text);
+		unlink(path);
+	}
+	struct config c;
+	char *argv[] = {"pollux", "-c", "/nonexistent/pollux.conf", NULL};
+	assert_int_equal(parse(&c, 3, argv), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(flags),
+		cmocka_unit_test(bad_flags),
+		cmocka_unit_test(config_file_and_flags_win),
+		cmocka_unit_test(config_file_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
