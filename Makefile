@@ -29,7 +29,7 @@ FUZZFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 objs  = $(patsubst src/%.c,$1/%.o,$(LIBSRC))
 units = $(patsubst tests/unit/%.c,$1/%,$(UNITSRC))
 
-.PHONY: all deps run test check clean bench fuzz
+.PHONY: all deps run test check clean bench fuzz install
 all: pollux
 
 deps:
@@ -114,6 +114,13 @@ fuzz: $(FUZZERS)
 
 bench: pollux
 	@sh contrib/bench.sh
+
+install: pollux
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 pollux $(DESTDIR)$(PREFIX)/bin/pollux
+	install -m 644 man/pollux.8 $(DESTDIR)$(PREFIX)/share/man/man8/pollux.8
+	install -m 644 man/pollux.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/pollux.conf.5
 
 clean:
 	rm -rf build pollux
