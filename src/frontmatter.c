@@ -1,30 +1,62 @@
-/* frontmatter.c - YAML front matter into a post record. STUB. */
+/* frontmatter.c - the YAML front matter of a post, parsed with libyaml into
+ * a post record. Untrusted input: every field is checked, every error names
+ * the line it is on, and nothing outside the record is touched. */
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <yaml.h>
 
 #include "pollux/post.h"
 #include "pollux/util.h"
 
-int frontmatter_parse(const char *text, size_t len, struct post *p,
-    struct fm_error *err)
-{
-	(void)text, (void)len, (void)p;
-	err->line = 1;
-	snprintf(err->msg, sizeof err->msg, "front matter parser not written");
-	return -1;
-}
+#define FRONT_MATTER_MAX (64u << 10)
 
-int tag_normalise(char *tag)
+static int fail(struct fm_error *err, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct fm_error *err, unsigned line, const char *fmt, ...)
 {
-	(void)tag;
-	return 0;
+	va_list ap;
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 bool path_segment_safe(const char *s)
 {
-	(void)s;
+	size_t n = strlen(s);
+	if (n == 0 || n > 100 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return false;
 	return true;
+}
+
+int tag_normalise(char *tag)
+{
+	char *start = tag + strspn(tag, " \t");
+	size_t n = strlen(start);
+	while (n && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+		n--;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)start[i];
+		if (c == ' ' || c == '\t') {
+			if (o && tag[o - 1] != '-')
+				tag[o++] = '-';
+		} else {
+			tag[o++] = (char)tolower(c);
+		}
+	}
+	tag[o] = '\0';
+	return path_segment_safe(tag) ? 0 : -1;
 }
 
 void post_clear(struct post *p)
@@ -39,4 +71,343 @@ void post_clear(struct post *p)
 		free(p->tags[i]);
 	free(p->tags);
 	memset(p, 0, sizeof *p);
+}
+
+/* A line that is exactly "---" (or "..." for closing), trailing blanks and
+ * CR allowed. */
+static bool is_fence(const char *s, size_t n, bool closing)
+{
+	if (n < 3 || !(memcmp(s, "---", 3) == 0 ||
+	    (closing && memcmp(s, "...", 3) == 0)))
+		return false;
+	for (size_t i = 3; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+static bool leap(unsigned y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* "2026-03-28", optionally followed by a time ("T10:00:00Z", " 10:00"),
+ * which is dropped: posts are dated by the day. */
+static bool parse_date(const char *s, char out[11])
+{
+	unsigned y, m, d;
+	int used = 0;
+	if (strlen(s) < 10 || sscanf(s, "%4u-%2u-%2u%n", &y, &m, &d, &used) != 3 ||
+	    used != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return false;
+	if (s[10] && s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+		return false;
+	static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31};
+	if (y < 1970 || m < 1 || m > 12 || d < 1 ||
+	    d > days[m - 1] + (m == 2 && leap(y)))
+		return false;
+	memcpy(out, s, 10);
+	out[10] = '\0';
+	return true;
+}
+
+/* BCP 47 in its common shape: "en", "en-GB", "zh-Hant-TW". */
+static bool lang_valid(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	if (n < 2 || n > 8)
+		return false;
+	for (s += n; *s; s += n) {
+		if (*s++ != '-')
+			return false;
+		n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789");
+		if (n < 1 || n > 8)
+			return false;
+	}
+	return true;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *yes[] = {"true", "yes", "on"}, *no[] = {"false",
+	    "no", "off"};
+	for (int i = 0; i < 3; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -1;
+}
+
+static char *trimmed(const char *s)
+{
+	s += strspn(s, " \t");
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return xstrndup(s, n);
+}
+
+/* Adds one tag, normalised; duplicates are dropped. */
+static int add_tag(struct post *p, const char *raw, unsigned line,
+    struct fm_error *err)
+{
+	char *tag = trimmed(raw);
+	if (!*tag) {
+		free(tag);
+		return 0;
+	}
+	if (tag_normalise(tag) < 0) {
+		int rc = fail(err, line, "tag \"%s\" is not safe in a path "
+		    "(use letters, digits, '-', '_' and '.')", raw);
+		free(tag);
+		return rc;
+	}
+	for (size_t i = 0; i < p->ntags; i++)
+		if (strcmp(p->tags[i], tag) == 0) {
+			free(tag);
+			return 0;
+		}
+	p->tags = xrealloc(p->tags, (p->ntags + 1) * sizeof *p->tags);
+	p->tags[p->ntags++] = tag;
+	return 0;
+}
+
+static int comma_tags(struct post *p, const char *list, unsigned line,
+    struct fm_error *err)
+{
+	char *copy = xstrdup(list);
+	int rc = 0;
+	for (char *save, *t = strtok_r(copy, ",", &save); t && rc == 0;
+	    t = strtok_r(NULL, ",", &save))
+		rc = add_tag(p, t, line, err);
+	free(copy);
+	return rc;
+}
+
+enum key { K_TITLE, K_SUMMARY, K_DATE, K_TAGS, K_READ_TIME, K_DRAFT,
+	K_SLUG, K_LANG, K_OTHER };
+
+static enum key key_of(const char *k)
+{
+	static const char *names[] = {"title", "summary", "date", "tags",
+	    "read_time", "draft", "slug", "lang"};
+	for (int i = 0; i < K_OTHER; i++)
+		if (strcmp(k, names[i]) == 0)
+			return (enum key)i;
+	return K_OTHER;
+}
+
+/* One scalar value for a known key. */
+static int set_field(struct post *p, enum key k, const char *v, unsigned line,
+    struct fm_error *err)
+{
+	char *t;
+	switch (k) {
+	case K_TITLE:
+	case K_SUMMARY:
+		t = trimmed(v);
+		if (k == K_TITLE && !*t) {
+			free(t);
+			return fail(err, line, "title is empty");
+		}
+		free(k == K_TITLE ? p->title : p->summary);
+		*(k == K_TITLE ? &p->title : &p->summary) = t;
+		return 0;
+	case K_DATE:
+		t = trimmed(v);
+		if (!parse_date(t, p->date)) {
+			int rc = fail(err, line, "date \"%.40s\" is not a real date "
+			    "(YYYY-MM-DD)", t);
+			free(t);
+			return rc;
+		}
+		free(t);
+		return 0;
+	case K_TAGS:
+		return comma_tags(p, v, line, err);
+	case K_READ_TIME: {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (end == v || *end || n < 1 || n > 1000)
+			return fail(err, line, "read_time must be minutes from 1 to "
+			    "1000, not \"%.40s\"", v);
+		p->read_time = (unsigned)n;
+		return 0;
+	}
+	case K_DRAFT:
+		if (parse_bool(v, &p->draft) < 0)
+			return fail(err, line, "draft must be true or false, not "
+			    "\"%.40s\"", v);
+		return 0;
+	case K_SLUG:
+		if (!path_segment_safe(v))
+			return fail(err, line, "slug \"%.60s\" is not safe in a path "
+			    "(use a-z, 0-9, '-', '_' and '.')", v);
+		free(p->slug);
+		p->slug = xstrdup(v);
+		return 0;
+	case K_LANG:
+		if (!lang_valid(v))
+			return fail(err, line, "lang \"%.40s\" is not a language tag "
+			    "such as en or en-GB", v);
+		free(p->lang);
+		p->lang = xstrdup(v);
+		return 0;
+	case K_OTHER:
+		return 0;
+	}
+	return 0;
+}
+
+/* Walks the YAML events of the front matter: a mapping whose values are
+ * scalars, or for tags a sequence of scalars. Other keys may hold anything
+ * (Jekyll and Hugo posts carry many) but are skipped, with nesting bounded. */
+static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
+    struct post *p, struct fm_error *err)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+
+	enum { START, KEY, VALUE, TAGS, SKIP, DONE } state = START;
+	enum key key = K_OTHER;
+	unsigned seen = 0, depth = 0;
+	int rc = 0;
+	while (rc == 0 && state != DONE) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = fail(err, first_line + (unsigned)parser.problem_mark.line,
+			    "invalid YAML: %s", parser.problem ? parser.problem : "?");
+			break;
+		}
+		unsigned line = first_line + (unsigned)ev.start_mark.line;
+		const char *val = ev.type == YAML_SCALAR_EVENT ?
+		    (const char *)ev.data.scalar.value : NULL;
+		if (ev.type == YAML_ALIAS_EVENT) {
+			rc = fail(err, line, "YAML aliases are not supported here");
+		} else if (ev.type == YAML_STREAM_END_EVENT) {
+			state = DONE;
+		} else if (state == START) {
+			if (ev.type == YAML_SCALAR_EVENT ||
+			    ev.type == YAML_SEQUENCE_START_EVENT)
+				rc = fail(err, line, "front matter must be key: value "
+				    "lines");
+			else if (ev.type == YAML_MAPPING_START_EVENT)
+				state = KEY;
+		} else if (state == KEY) {
+			if (ev.type == YAML_MAPPING_END_EVENT) {
+				state = START;   /* a second document is ignored */
+			} else if (ev.type != YAML_SCALAR_EVENT) {
+				rc = fail(err, line, "keys must be plain words");
+			} else {
+				key = key_of(val);
+				if (key != K_OTHER && (seen & (1u << key)))
+					rc = fail(err, line, "%s is given twice", val);
+				seen |= key != K_OTHER ? 1u << key : 0;
+				state = VALUE;
+			}
+		} else if (state == VALUE) {
+			if (ev.type == YAML_SCALAR_EVENT) {
+				rc = set_field(p, key, val, line, err);
+				state = KEY;
+			} else if (key == K_TAGS &&
+			    ev.type == YAML_SEQUENCE_START_EVENT) {
+				state = TAGS;
+			} else if (key == K_OTHER) {
+				depth = 1;
+				state = SKIP;
+			} else {
+				rc = fail(err, line, key == K_TAGS ? "tags must be a list "
+				    "or a comma-separated string" : "this value must be "
+				    "plain text");
+			}
+		} else if (state == TAGS) {
+			if (ev.type == YAML_SEQUENCE_END_EVENT)
+				state = KEY;
+			else if (ev.type == YAML_SCALAR_EVENT)
+				rc = add_tag(p, val, line, err);
+			else
+				rc = fail(err, line, "each tag must be plain text");
+		} else if (state == SKIP) {
+			if (ev.type == YAML_MAPPING_START_EVENT ||
+			    ev.type == YAML_SEQUENCE_START_EVENT) {
+				if (++depth > 32)
+					rc = fail(err, line, "YAML nested too deeply");
+			} else if (ev.type == YAML_MAPPING_END_EVENT ||
+			    ev.type == YAML_SEQUENCE_END_EVENT) {
+				if (--depth == 0)
+					state = KEY;
+			}
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	if (rc == 0 && !p->title)
+		rc = fail(err, first_line, "title is missing");
+	if (rc == 0 && !p->date[0])
+		rc = fail(err, first_line, "date is missing (YYYY-MM-DD)");
+	return rc;
+}
+
+int frontmatter_parse(const char *text, size_t len, struct post *p,
+    struct fm_error *err)
+{
+	if (memchr(text, '\0', len)) {
+		size_t at = (size_t)((const char *)memchr(text, '\0', len) - text);
+		unsigned line = 1;
+		for (size_t i = 0; i < at; i++)
+			line += text[i] == '\n';
+		return fail(err, line, "file contains a NUL byte");
+	}
+	if (!utf8_valid(text, len)) {
+		/* Find the line of the first bad byte. */
+		unsigned line = 1;
+		size_t good = 0;
+		for (size_t i = 0; i < len; i++) {
+			if (text[i] == '\n') {
+				if (!utf8_valid(text + good, i - good))
+					break;
+				line++;
+				good = i + 1;
+			}
+		}
+		return fail(err, line, "file is not valid UTF-8");
+	}
+	const char *s = text, *end = text + len;
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;   /* a byte-order mark some editors write */
+
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	if (!is_fence(s, nl ? (size_t)(nl - s) : (size_t)(end - s), false))
+		return fail(err, 1, "no front matter: the file must start with a "
+		    "--- line");
+	if (!nl)
+		return fail(err, 1, "front matter is not closed by ---");
+	const char *yaml = nl + 1, *line_start = yaml;
+	unsigned line = 2;
+	for (;;) {
+		if (line_start >= end)
+			return fail(err, 1, "front matter is not closed by ---");
+		nl = memchr(line_start, '\n', (size_t)(end - line_start));
+		size_t n = nl ? (size_t)(nl - line_start) : (size_t)(end - line_start);
+		if (is_fence(line_start, n, true))
+			break;
+		if ((size_t)(line_start - yaml) > FRONT_MATTER_MAX)
+			return fail(err, 1, "front matter is larger than 64 KiB");
+		line_start = nl ? nl + 1 : end;
+		line++;
+	}
+	if (parse_yaml(yaml, (size_t)(line_start - yaml), 2, p, err) < 0)
+		return -1;
+	p->body = nl ? nl + 1 : end;
+	p->body_len = (size_t)(end - p->body);
+	p->body_line = line + 1;
+	return 0;
 }

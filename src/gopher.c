@@ -1,16 +1,99 @@
-/* gopher.c - Gopher requests. STUB: being written. */
+/* gopher.c - one Gopher request (RFC 1436): a selector line, checked, and
+ * answered from the snapshot; every error is a menu with a type-3 line, so
+ * a client is always told what went wrong. */
+#include <stdio.h>
 #include <string.h>
 
 #include "pollux/gopher.h"
+#include "pollux/url.h"
+#include "pollux/util.h"
+
+static void error_menu(struct reply *r, int status, const char *msg,
+    const char *sel, size_t sel_len)
+{
+	/* The selector is echoed for the reader, bounded and without the
+	 * bytes that would break the menu line. */
+	char shown[80];
+	size_t n = 0;
+	for (size_t i = 0; i < sel_len && n < sizeof shown - 4; i++) {
+		unsigned char c = (unsigned char)sel[i];
+		shown[n++] = c < 0x20 || c == 0x7F ? '?' : (char)c;
+	}
+	if (n < sel_len)
+		memcpy(shown + n, "...", 3), n += 3;
+	shown[n] = '\0';
+	snprintf(r->small, sizeof r->small, "3%s%s%s\t\terror.host\t1\r\n.\r\n",
+	    msg, n ? ": " : "", shown);
+	r->head = "";
+	r->head_len = 0;
+	r->body = r->small;
+	r->body_len = strlen(r->small);
+	r->status = status;
+}
 
 void gopher_respond(const struct snapshot *s, const struct config *cfg,
     const struct request_ctx *ctx, const char *req, size_t len,
     struct reply *r)
 {
-	(void)s, (void)cfg, (void)ctx, (void)req, (void)len;
-	memset(r, 0, sizeof *r);
+	(void)cfg, (void)ctx;
+	const char *lf = memchr(req, '\n', len);
+	if (!lf) {
+		error_menu(r, 59, len >= REQUEST_READ_MAX ? "Selector too long" :
+		    "Request must end with CRLF", NULL, 0);
+		return;
+	}
+	/* CRLF, or a bare LF as many clients send. */
+	size_t n = (size_t)(lf - req);
+	if (n && req[n - 1] == '\r')
+		n--;
+	/* A tab starts a search string or a Gopher+ suffix: not ours. */
+	const char *tab = memchr(req, '\t', n);
+	if (tab)
+		n = (size_t)(tab - req);
+	if (n > REQUEST_LINE_MAX) {
+		error_menu(r, 59, "Selector too long", NULL, 0);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)req[i];
+		if (c < 0x20 || c == 0x7F) {
+			error_menu(r, 59, "Bad selector", NULL, 0);
+			return;
+		}
+	}
+	if (!utf8_valid(req, n)) {
+		error_menu(r, 59, "Bad selector", NULL, 0);
+		return;
+	}
+
+	/* "" and "/" are the root; "posts/" is read as "/posts/", as most
+	 * servers do. Dot segments resolve inside the root. */
+	char path[REQUEST_LINE_MAX + 3];
+	path[0] = '/';
+	size_t skip = n && req[0] == '/';
+	memcpy(path + 1, req + skip, n - skip);
+	path[1 + n - skip] = '\0';
+	path_remove_dots(path);
+	/* With "." and ".." resolved, a segment starting with '.' is a
+	 * dotfile, which is never served. */
+	bool dotfile = strstr(path, "/.") != NULL;
+
+	size_t plen = strlen(path);
+	const struct page *pg = dotfile ? NULL :
+	    snapshot_find(s, PROTO_GOPHER, path, plen);
+	if (!pg && !dotfile && plen > 1 && path[plen - 1] != '/') {
+		/* Gopher has no redirects: a folder asked without its slash. */
+		path[plen] = '/';
+		path[plen + 1] = '\0';
+		pg = snapshot_find(s, PROTO_GOPHER, path, plen + 1);
+	}
+	if (!pg || pg->redirect) {
+		error_menu(r, 51, "Not found", req, n);
+		return;
+	}
 	r->head = "";
-	r->body = "3Not found\t\terror.host\t1\r\n.\r\n";
-	r->body_len = strlen(r->body);
-	r->status = 51;
+	r->head_len = 0;
+	r->body = pg->body;
+	r->body_len = pg->body_len;
+	r->status = 20;
 }

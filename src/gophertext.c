@@ -1,22 +1,1237 @@
-/* gophertext.c - Markdown to wrapped plain text; gophermap lines. STUB. */
+/* gophertext.c - Markdown (cmark AST) to plain text wrapped for Gopher
+ * clients, links numbered with a References list; and gophermap lines. */
+#include <cmark.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "pollux/markdown.h"
+#include "pollux/util.h"
+
+/*
+ * Layout choices (the tests/golden/NAME.txt files show them):
+ * - paragraphs are wrapped at GOPHER_TEXT_WIDTH code points, prefix included;
+ *   a break happens only at a space, or between CJK characters (which have
+ *   no spaces to break at) but never inside a URL; a longer word stands alone;
+ * - headings keep their text and get a line of '=' (level 1) or '-' under it;
+ * - emphasis and strong are plain text, inline code keeps its backticks;
+ * - code blocks and pipe tables are never wrapped, and are indented by four
+ *   spaces so they stand apart from the prose;
+ * - links read "text [n]", images "[image: alt] [n]"; the References section
+ *   at the end lists "[n] URL", one number per distinct URL; an autolink
+ *   whose text is its URL is shown once, with no number;
+ * - a thematic break is a centred "* * *"; HTML is reduced to its text.
+ */
+
+#define MIN_WIDTH	20	/* what deep nesting still leaves for text */
+#define CODE_INDENT	"    "
+/* Glues "text" to its "[n]" while wrapping; printed as a space. */
+#define NBSP		'\x01'
+#define PARSE_OPTS	(CMARK_OPT_VALIDATE_UTF8)
+
+/* A block quote or list item: what it puts before each line of its text. */
+struct container {
+	char	*marker;	/* its first line: "* ", " 9. ", "> " */
+	char	*rest;		/* the lines after it, as wide as marker */
+	size_t	 width;
+	bool	 pending;	/* no line printed yet */
+};
+
+struct list {
+	int		 next;		/* number of the next item */
+	size_t		 width;		/* marker width of every item */
+	bool		 ordered;
+	char		 bullet, delim;
+};
+
+struct refs {
+	char	**urls;
+	size_t	  n, cap;
+	size_t	 *slots;	/* open addressing: index + 1, 0 is empty */
+	size_t	  nslots;
+};
+
+struct render {
+	const char			*md;
+	size_t				 mdlen;
+	const struct render_opts	*o;
+	struct buf			*out;
+	size_t				 start;	/* out->len when we began */
+	bool				 blank;	/* a blank line before the next */
+	struct container		*cs;
+	size_t				 ncs, capcs;
+	struct list			*ls;
+	size_t				 nls, capls;
+	struct refs			 refs;
+	size_t				*lines;	/* offsets of source lines */
+	size_t				 nlines;
+};
+
+/* ---- UTF-8 helpers ------------------------------------------------- */
+
+/* The code point at s[0..n) and its byte length; a bad byte counts alone. */
+static uint32_t utf8_cp(const char *str, size_t n, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t need;
+	uint32_t cp;
+
+	*len = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if ((s[0] & 0xE0) == 0xC0)
+		need = 1, cp = s[0] & 0x1F;
+	else if ((s[0] & 0xF0) == 0xE0)
+		need = 2, cp = s[0] & 0x0F;
+	else if ((s[0] & 0xF8) == 0xF0)
+		need = 3, cp = s[0] & 0x07;
+	else
+		return s[0];
+	if (n <= need)
+		return s[0];
+	for (size_t k = 1; k <= need; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return s[0];
+		cp = (cp << 6) | (s[k] & 0x3F);
+	}
+	*len = need + 1;
+	return cp;
+}
+
+static void utf8_put(struct buf *b, uint32_t c)
+{
+	char s[4];
+
+	if (c < 0x80) {
+		buf_putc(b, (char)c);
+	} else if (c < 0x800) {
+		s[0] = (char)(0xC0 | (c >> 6));
+		s[1] = (char)(0x80 | (c & 0x3F));
+		buf_put(b, s, 2);
+	} else if (c < 0x10000) {
+		s[0] = (char)(0xE0 | (c >> 12));
+		s[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		s[2] = (char)(0x80 | (c & 0x3F));
+		buf_put(b, s, 3);
+	} else {
+		s[0] = (char)(0xF0 | (c >> 18));
+		s[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+		s[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+		s[3] = (char)(0x80 | (c & 0x3F));
+		buf_put(b, s, 4);
+	}
+}
+
+/* Chinese and Japanese put no spaces between words: a line may break
+ * between two of these characters. Hangul is left out, Korean uses spaces. */
+static bool is_cjk(uint32_t c)
+{
+	return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+	    (c >= 0xFF00 && c <= 0xFF60) || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+/* Closing punctuation stays with what it closes... */
+static bool no_break_before(uint32_t c)
+{
+	static const uint32_t set[] = { 0x3001, 0x3002, 0x3005, 0x3009,
+	    0x300B, 0x300D, 0x300F, 0x3011, 0x3015, 0x30FC, 0xFF01, 0xFF09,
+	    0xFF0C, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF1F };
+
+	if (c == (uint32_t)NBSP || (c < 0x80 && strchr(")]}.,;:!?'\"", (int)c)))
+		return true;
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		if (set[i] == c)
+			return true;
+	return false;
+}
+
+/* ...and opening punctuation with what it opens. */
+static bool no_break_after(uint32_t c)
+{
+	static const uint32_t set[] = { 0x3008, 0x300A, 0x300C, 0x300E,
+	    0x3010, 0x3014, 0xFF08 };
+
+	if (c == (uint32_t)NBSP || (c < 0x80 && strchr("([{'\"", (int)c)))
+		return true;
+	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
+		if (set[i] == c)
+			return true;
+	return false;
+}
+
+static bool looks_like_url(const char *s, size_t n)
+{
+	return memmem(s, n, "://", 3) != NULL ||
+	    (n > 7 && strncasecmp(s, "mailto:", 7) == 0);
+}
+
+/* ---- wrapping ------------------------------------------------------ */
+
+struct wrap {
+	struct buf	*lines;	/* wrapped lines, each ending in '\n' */
+	size_t		 width, col;
+	bool		 open;	/* the current line has something */
+};
+
+static void wrap_flush(struct wrap *w)
+{
+	if (w->open)
+		buf_putc(w->lines, '\n');
+	w->open = false;
+	w->col = 0;
+}
+
+static void wrap_unit(struct wrap *w, const char *s, size_t n, bool space)
+{
+	size_t len = utf8_len(s, n);
+
+	if (w->open && w->col + (space ? 1 : 0) + len > w->width)
+		wrap_flush(w);
+	if (w->open && space) {
+		buf_putc(w->lines, ' ');
+		w->col++;
+	}
+	buf_put(w->lines, s, n);
+	w->col += len;
+	w->open = true;
+}
+
+/* One word: whole, unless CJK characters inside it allow breaks. */
+static void wrap_word(struct wrap *w, const char *s, size_t n, bool space)
+{
+	bool url = looks_like_url(s, n);
+	size_t unit = 0, i = 0, len;
+	uint32_t prev = 0, c;
+
+	while (i < n) {
+		c = utf8_cp(s + i, n - i, &len);
+		if (i > 0 && !url && (is_cjk(prev) || is_cjk(c)) &&
+		    !no_break_after(prev) && !no_break_before(c)) {
+			wrap_unit(w, s + unit, i - unit, unit == 0 && space);
+			unit = i;
+		}
+		prev = c;
+		i += len;
+	}
+	wrap_unit(w, s + unit, n - unit, unit == 0 && space);
+}
+
+/* Fills lines with text[0..n) wrapped at width; '\n' in text is a forced
+ * break, runs of spaces are one space. No empty line is ever produced. */
+static void wrap_text(const char *text, size_t n, size_t width,
+    struct buf *lines)
+{
+	struct wrap w = { lines, width, 0, false };
+	bool space = false;
+	size_t i = 0, j;
+
+	while (i < n) {
+		if (text[i] == ' ') {
+			space = true;
+			i++;
+		} else if (text[i] == '\n') {
+			wrap_flush(&w);
+			space = false;
+			i++;
+		} else {
+			for (j = i; j < n && text[j] != ' ' && text[j] != '\n';
+			    j++)
+				;
+			wrap_word(&w, text + i, j - i, space);
+			space = false;
+			i = j;
+		}
+	}
+	wrap_flush(&w);
+}
+
+/* ---- references ---------------------------------------------------- */
+
+static size_t hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * (size_t)1099511628211ULL;
+	return h;
+}
+
+/* The number of url in the References list, adding it when new. */
+static size_t ref_number(struct refs *r, const char *url)
+{
+	size_t i;
+
+	if (r->n * 2 >= r->nslots) {
+		size_t ns = r->nslots ? r->nslots * 2 : 64;
+		free(r->slots);
+		r->slots = xcalloc(ns, sizeof(*r->slots));
+		r->nslots = ns;
+		for (size_t k = 0; k < r->n; k++) {
+			i = hash(r->urls[k]) & (ns - 1);
+			while (r->slots[i])
+				i = (i + 1) & (ns - 1);
+			r->slots[i] = k + 1;
+		}
+	}
+	i = hash(url) & (r->nslots - 1);
+	while (r->slots[i]) {
+		if (strcmp(r->urls[r->slots[i] - 1], url) == 0)
+			return r->slots[i];
+		i = (i + 1) & (r->nslots - 1);
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->urls = xrealloc(r->urls, r->cap * sizeof(*r->urls));
+	}
+	r->urls[r->n++] = xstrdup(url);
+	r->slots[i] = r->n;
+	return r->n;
+}
+
+/* ---- output lines -------------------------------------------------- */
+
+static size_t prefix_width(struct render *r)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < r->ncs; i++)
+		w += r->cs[i].width;
+	return w;
+}
+
+static size_t avail_width(struct render *r)
+{
+	size_t p = prefix_width(r);
+
+	if (p + MIN_WIDTH >= GOPHER_TEXT_WIDTH)
+		return MIN_WIDTH;
+	return GOPHER_TEXT_WIDTH - p;
+}
+
+static void trim_line(struct buf *b, size_t from)
+{
+	while (b->len > from && b->data[b->len - 1] == ' ')
+		b->len--;
+	b->data[b->len] = '\0';
+}
+
+/* Writes one line under the current containers, after the blank line
+ * owed by the previous block if any. */
+static void emit_line(struct render *r, const char *s, size_t n)
+{
+	struct buf *out = r->out;
+	size_t from;
+
+	if (r->blank && out->len > r->start) {
+		/* A container that has printed nothing yet is not open. */
+		from = out->len;
+		for (size_t i = 0; i < r->ncs && !r->cs[i].pending; i++)
+			buf_puts(out, r->cs[i].rest);
+		trim_line(out, from);
+		buf_putc(out, '\n');
+	}
+	r->blank = false;
+	from = out->len;
+	for (size_t i = 0; i < r->ncs; i++) {
+		buf_puts(out, r->cs[i].pending ? r->cs[i].marker :
+		    r->cs[i].rest);
+		r->cs[i].pending = false;
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_putc(out, s[i] == NBSP ? ' ' : s[i]);
+	trim_line(out, from);
+	buf_putc(out, '\n');
+}
+
+/* Emits every '\n'-ended line of lines; returns the widest's width. */
+static size_t emit_lines(struct render *r, const struct buf *lines)
+{
+	size_t max = 0, i = 0, j, w;
+
+	while (i < lines->len) {
+		for (j = i; j < lines->len && lines->data[j] != '\n'; j++)
+			;
+		emit_line(r, lines->data + i, j - i);
+		if ((w = utf8_len(lines->data + i, j - i)) > max)
+			max = w;
+		i = j + 1;
+	}
+	return max;
+}
+
+/* What follows a block: a blank line, or just a new line in a tight
+ * list item, as the author wrote it. */
+static void end_block(struct render *r, cmark_node *node)
+{
+	cmark_node *p = cmark_node_parent(node);
+
+	r->blank = !(p && cmark_node_get_type(p) == CMARK_NODE_ITEM &&
+	    cmark_node_get_list_tight(cmark_node_parent(p)));
+}
+
+static void push_container(struct render *r, char *marker, size_t width,
+    bool quote)
+{
+	struct container *c;
+
+	if (r->ncs == r->capcs) {
+		r->capcs = r->capcs ? r->capcs * 2 : 16;
+		r->cs = xrealloc(r->cs, r->capcs * sizeof(*r->cs));
+	}
+	c = &r->cs[r->ncs++];
+	c->marker = marker;
+	/* A quote marks all its lines, an item only its first. */
+	if (quote) {
+		c->rest = xstrdup(marker);
+	} else {
+		c->rest = xmalloc(width + 1);
+		memset(c->rest, ' ', width);
+		c->rest[width] = '\0';
+	}
+	c->width = width;
+	c->pending = true;
+}
+
+static void pop_container(struct render *r)
+{
+	struct container *c = &r->cs[--r->ncs];
+
+	free(c->marker);
+	free(c->rest);
+}
+
+/* ---- inlines ------------------------------------------------------- */
+
+static void put_text(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		buf_putc(b, (*s == '\t' || *s == '\n' || *s == '\r' ||
+		    *s == NBSP) ? ' ' : *s);
+}
+
+static bool is_br(const char *s)
+{
+	return strncasecmp(s, "<br", 3) == 0 &&
+	    (s[3] == '>' || s[3] == '/' || s[3] == ' ');
+}
+
+static bool text_is(const struct buf *b, size_t from, const char *s)
+{
+	size_t n = strlen(s);
+
+	return b->len - from == n && memcmp(b->data + from, s, n) == 0;
+}
+
+/* Closes a link or image whose text began at b[from]: adds its number. */
+static void end_link(struct render *r, cmark_node *node, struct buf *b,
+    size_t from)
+{
+	const char *url = cmark_node_get_url(node), *dest;
+	bool image = cmark_node_get_type(node) == CMARK_NODE_IMAGE;
+	char *fixed = NULL;
+
+	if (!url)
+		url = "";
+	if (*url && r->o && r->o->rewrite)
+		fixed = r->o->rewrite(r->o->ctx, url);
+	dest = fixed ? fixed : url;
+	if (image) {
+		if (b->len == from + strlen("[image: ")) {
+			b->len = from + strlen("[image");
+			b->data[b->len] = '\0';
+		}
+		buf_putc(b, ']');
+	}
+	if (*dest == '\0')
+		goto done;
+	/* <https://x> reads fine as it is: no number for it. */
+	if (!image && !fixed && (text_is(b, from, url) ||
+	    (strncasecmp(url, "mailto:", 7) == 0 && text_is(b, from, url + 7))))
+		goto done;
+	if (b->len > 0 && b->data[b->len - 1] != ' ' &&
+	    b->data[b->len - 1] != '\n')
+		buf_putc(b, NBSP);
+	buf_printf(b, "[%zu]", ref_number(&r->refs, dest));
+done:
+	free(fixed);
+}
+
+/* Appends the text of the inlines under parent to b: soft breaks are
+ * spaces, hard breaks '\n', links and images get their [n]. */
+static void inline_text(struct render *r, cmark_node *parent, struct buf *b)
+{
+	cmark_iter *it = cmark_iter_new(parent);
+	cmark_event_type ev;
+	cmark_node *n;
+	size_t *starts = NULL, nstarts = 0, capstarts = 0;
+	const char *lit;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		n = cmark_iter_get_node(it);
+		if (n == parent)
+			continue;
+		lit = cmark_node_get_literal(n);
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_TEXT:
+			put_text(b, lit ? lit : "");
+			break;
+		case CMARK_NODE_SOFTBREAK:
+			buf_putc(b, ' ');
+			break;
+		case CMARK_NODE_LINEBREAK:
+			buf_putc(b, '\n');
+			break;
+		case CMARK_NODE_CODE:
+			buf_putc(b, '`');
+			put_text(b, lit ? lit : "");
+			buf_putc(b, '`');
+			break;
+		case CMARK_NODE_HTML_INLINE:
+			if (lit && is_br(lit))
+				buf_putc(b, '\n');
+			break;
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE:
+			if (ev == CMARK_EVENT_ENTER) {
+				if (nstarts == capstarts) {
+					capstarts = capstarts ? capstarts * 2 : 8;
+					starts = xrealloc(starts,
+					    capstarts * sizeof(*starts));
+				}
+				starts[nstarts++] = b->len;
+				if (cmark_node_get_type(n) == CMARK_NODE_IMAGE)
+					buf_puts(b, "[image: ");
+			} else if (nstarts > 0) {
+				end_link(r, n, b, starts[--nstarts]);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	free(starts);
+	cmark_iter_free(it);
+}
+
+/* ---- blocks -------------------------------------------------------- */
+
+static void render_wrapped(struct render *r, cmark_node *node,
+    const struct buf *text, int level)
+{
+	struct buf lines = {0};
+	size_t w;
+
+	wrap_text(text->data ? text->data : "", text->len, avail_width(r),
+	    &lines);
+	if (lines.len == 0) {
+		buf_free(&lines);
+		return;
+	}
+	w = emit_lines(r, &lines);
+	if (level > 0) {
+		lines.len = 0;
+		for (size_t i = 0; i < w; i++)
+			buf_putc(&lines, level == 1 ? '=' : '-');
+		emit_line(r, lines.data, lines.len);
+	}
+	buf_free(&lines);
+	end_block(r, node);
+}
+
+/* Source line number lineno (1-based) without its end of line. */
+static const char *src_line(struct render *r, int lineno, size_t *len)
+{
+	size_t i, end;
+
+	if (!r->lines) {
+		size_t count = 1;
+		for (i = 0; i < r->mdlen; i++)
+			if (r->md[i] == '\n')
+				count++;
+		r->lines = xmalloc(count * sizeof(*r->lines));
+		r->lines[r->nlines++] = 0;
+		for (i = 0; i < r->mdlen; i++)
+			if (r->md[i] == '\n')
+				r->lines[r->nlines++] = i + 1;
+	}
+	if (lineno < 1 || (size_t)lineno > r->nlines)
+		return NULL;
+	i = r->lines[lineno - 1];
+	end = (size_t)lineno < r->nlines ? r->lines[lineno] - 1 : r->mdlen;
+	while (end > i && (r->md[end - 1] == '\r' || r->md[end - 1] == '\n'))
+		end--;
+	*len = end - i;
+	return r->md + i;
+}
+
+struct table {
+	struct buf	*cells;		/* rows * cols, row by row */
+	size_t		 rows, cols;
+	size_t		*width;
+	char		*align;		/* 'l', 'c' or 'r' per column */
+	bool		 header;	/* row 1 was the |---| line */
+};
+
+/* The row of a pipe table on this source line, stripped of container
+ * markers and outer pipes; NULL when the line is not one. */
+static const char *table_row(const char *s, size_t n, size_t *len)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '>'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n < 2 || s[0] != '|' || s[n - 1] != '|')
+		return NULL;
+	*len = n - 2;
+	return s + 1;
+}
+
+static bool is_delim_cell(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (i < n && s[i] == ':')
+		i++;
+	if (i >= n || s[i] != '-')
+		return false;
+	while (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == ':')
+		i++;
+	return i == n;
+}
+
+/* Splits a row at the pipes not escaped with a backslash; calls back
+ * with each trimmed cell. Returns the number of cells. */
+static size_t split_row(const char *s, size_t n,
+    void (*cb)(void *, size_t, const char *, size_t), void *arg)
+{
+	size_t count = 0, i = 0, a, e;
+
+	for (;;) {
+		a = i;
+		while (i < n && !(s[i] == '|' && (i == 0 || s[i - 1] != '\\')))
+			i++;
+		e = i;
+		while (a < e && (s[a] == ' ' || s[a] == '\t'))
+			a++;
+		while (e > a && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+			e--;
+		if (cb)
+			cb(arg, count, s + a, e - a);
+		count++;
+		if (i >= n)
+			return count;
+		i++;
+	}
+}
+
+static void check_delim(void *arg, size_t i, const char *s, size_t n)
+{
+	bool *ok = arg;
+
+	(void)i;
+	if (!is_delim_cell(s, n))
+		*ok = false;
+}
+
+struct cell_ctx {
+	struct render	*r;
+	struct table	*t;
+	size_t		 row;
+};
+
+/* A cell is Markdown too: its inlines are rendered like a paragraph's. */
+static void fill_cell(void *arg, size_t col, const char *s, size_t n)
+{
+	struct cell_ctx *cc = arg;
+	struct buf *b = &cc->t->cells[cc->row * cc->t->cols + col];
+	cmark_node *doc = cmark_parse_document(s, n, PARSE_OPTS);
+	cmark_node *c = cmark_node_first_child(doc);
+	size_t w;
+
+	if (c && cmark_node_get_type(c) == CMARK_NODE_PARAGRAPH &&
+	    !cmark_node_next(c))
+		inline_text(cc->r, c, b);
+	else if (c)	/* "1." or "-" alone: not a list here */
+		buf_put(b, s, n);
+	cmark_node_free(doc);
+	for (size_t i = 0; i < b->len; i++)
+		if (b->data[i] == '\n')
+			b->data[i] = ' ';
+	if ((w = utf8_len(b->data ? b->data : "", b->len)) > cc->t->width[col])
+		cc->t->width[col] = w;
+}
+
+static void set_align(void *arg, size_t col, const char *s, size_t n)
+{
+	struct table *t = arg;
+
+	if (col >= t->cols || n == 0)
+		return;
+	if (s[0] == ':' && s[n - 1] == ':' && n > 1)
+		t->align[col] = 'c';
+	else if (s[n - 1] == ':')
+		t->align[col] = 'r';
+}
+
+static void emit_table(struct render *r, struct table *t)
+{
+	struct buf line = {0};
+	size_t w, pad, left;
+
+	for (size_t row = 0; row < t->rows; row++) {
+		line.len = 0;
+		buf_puts(&line, CODE_INDENT);
+		for (size_t col = 0; col < t->cols; col++) {
+			struct buf *c = &t->cells[row * t->cols + col];
+			if (col > 0)
+				buf_puts(&line, "  ");
+			w = utf8_len(c->data ? c->data : "", c->len);
+			pad = t->width[col] - w;
+			left = t->align[col] == 'r' ? pad :
+			    t->align[col] == 'c' ? pad / 2 : 0;
+			for (size_t i = 0; i < left; i++)
+				buf_putc(&line, ' ');
+			buf_put(&line, c->data ? c->data : "", c->len);
+			for (size_t i = left; i < pad; i++)
+				buf_putc(&line, ' ');
+		}
+		emit_line(r, line.data, line.len);
+		if (row == 0 && t->header) {
+			line.len = 0;
+			buf_puts(&line, CODE_INDENT);
+			for (size_t col = 0; col < t->cols; col++) {
+				if (col > 0)
+					buf_puts(&line, "  ");
+				for (size_t i = 0; i < t->width[col]; i++)
+					buf_putc(&line, '-');
+			}
+			emit_line(r, line.data, line.len);
+		}
+	}
+	buf_free(&line);
+}
+
+/* cmark without the GFM extension reads a pipe table as a paragraph:
+ * when every source line of it is "| ... |", lay it out as a table.
+ * Returns false (having written nothing) when it is not one. */
+static bool render_table(struct render *r, cmark_node *node)
+{
+	int first = cmark_node_get_start_line(node);
+	int last = cmark_node_get_end_line(node);
+	int col0 = cmark_node_get_start_column(node);
+	struct table t = {0};
+	struct cell_ctx cc = { r, &t, 0 };
+	const char *s, *row;
+	size_t n, len, nrows, k;
+	bool delim = true;
+	int i;
+
+	if (first < 1 || last <= first)
+		return false;
+	nrows = (size_t)(last - first + 1);
+	for (i = first; i <= last; i++) {
+		if (!(s = src_line(r, i, &n)))
+			return false;
+		if (i == first && col0 > 1 && (size_t)(col0 - 1) <= n)
+			s += col0 - 1, n -= (size_t)(col0 - 1);
+		if (!(row = table_row(s, n, &len)))
+			return false;
+		k = split_row(row, len, NULL, NULL);
+		if (k > t.cols)
+			t.cols = k;
+		if (i == first + 1)
+			split_row(row, len, check_delim, &delim);
+	}
+	t.header = delim;
+	t.rows = nrows - (delim ? 1 : 0);
+	t.cells = xcalloc(t.rows * t.cols, sizeof(*t.cells));
+	t.width = xcalloc(t.cols, sizeof(*t.width));
+	t.align = xmalloc(t.cols);
+	memset(t.align, 'l', t.cols);
+	for (i = first; i <= last; i++) {
+		s = src_line(r, i, &n);
+		if (i == first && col0 > 1 && (size_t)(col0 - 1) <= n)
+			s += col0 - 1, n -= (size_t)(col0 - 1);
+		row = table_row(s, n, &len);
+		if (delim && i == first + 1) {
+			split_row(row, len, set_align, &t);
+			continue;
+		}
+		split_row(row, len, fill_cell, &cc);
+		cc.row++;
+	}
+	emit_table(r, &t);
+	for (k = 0; k < t.rows * t.cols; k++)
+		buf_free(&t.cells[k]);
+	free(t.cells);
+	free(t.width);
+	free(t.align);
+	end_block(r, node);
+	return true;
+}
+
+static void render_code(struct render *r, cmark_node *node)
+{
+	const char *s = cmark_node_get_literal(node);
+	struct buf line = {0};
+	size_t n, i = 0, j, first, last, col;
+	size_t *ends = NULL, nl = 0;
+
+	if (!s)
+		s = "";
+	n = strlen(s);
+	ends = xmalloc(2 * (n + 1) * sizeof(*ends));	/* 2 per line */
+	/* Split in lines; leading and trailing blank ones are dropped so a
+	 * block never adds blank lines of its own around it. */
+	while (i < n) {
+		for (j = i; j < n && s[j] != '\n'; j++)
+			;
+		ends[nl++] = i;
+		ends[nl++] = j;
+		i = j + 1;
+	}
+	for (first = 0; first < nl; first += 2) {
+		for (i = ends[first]; i < ends[first + 1] &&
+		    (isspace((unsigned char)s[i]) || s[i] == NBSP); i++)
+			;
+		if (i < ends[first + 1])
+			break;
+	}
+	for (last = nl; last > first; last -= 2) {
+		for (i = ends[last - 2]; i < ends[last - 1] &&
+		    (isspace((unsigned char)s[i]) || s[i] == NBSP); i++)
+			;
+		if (i < ends[last - 1])
+			break;
+	}
+	for (size_t k = first; k < last; k += 2) {
+		line.len = 0;
+		buf_puts(&line, CODE_INDENT);
+		col = 0;
+		for (i = ends[k]; i < ends[k + 1]; i++) {
+			if (s[i] == '\t') {	/* tab stops every 8 columns */
+				do
+					buf_putc(&line, ' ');
+				while (++col % 8);
+			} else if (s[i] != '\r') {
+				buf_putc(&line, s[i] == NBSP ? ' ' : s[i]);
+				if (((unsigned char)s[i] & 0xC0) != 0x80)
+					col++;
+			}
+		}
+		emit_line(r, line.data, line.len);
+	}
+	free(ends);
+	buf_free(&line);
+	if (last > first)
+		end_block(r, node);
+}
+
+/* Finds needle (lower case) in s[from..n) ignoring case; n if absent. */
+static size_t ci_find(const char *s, size_t n, size_t from, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = from; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return i;
+	return n;
+}
+
+static size_t put_entity(const char *s, size_t n, struct buf *b)
+{
+	static const struct { const char *name, *text; } names[] = {
+		{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+		{ "&quot;", "\"" }, { "&apos;", "'" }, { "&nbsp;", " " },
+	};
+	unsigned long c = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t k = strlen(names[i].name);
+		if (n >= k && memcmp(s, names[i].name, k) == 0) {
+			buf_puts(b, names[i].text);
+			return k;
+		}
+	}
+	if (n > 3 && s[1] == '#') {
+		bool hex = s[2] == 'x' || s[2] == 'X';
+		for (i = hex ? 3 : 2; i < n && i < 10 &&
+		    (hex ? isxdigit((unsigned char)s[i]) :
+		    isdigit((unsigned char)s[i])); i++)
+			c = c * (hex ? 16 : 10) + (unsigned long)(isdigit(
+			    (unsigned char)s[i]) ? s[i] - '0' :
+			    (tolower((unsigned char)s[i]) - 'a' + 10));
+		if (i < n && s[i] == ';' && i > (hex ? 3u : 2u) && c > 0 &&
+		    c <= 0x10FFFF && (c < 0xD800 || c > 0xDFFF)) {
+			utf8_put(b, (uint32_t)c);
+			return i + 1;
+		}
+	}
+	buf_putc(b, '&');
+	return 1;
+}
+
+/* The text of raw HTML: tags, comments, scripts and styles go; the end
+ * of a block element becomes a line break. */
+static void html_text(const char *s, size_t n, struct buf *b)
+{
+	static const char *blocks[] = { "br", "p", "div", "li", "tr", "h1",
+	    "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
+	    "pre", "dt", "dd", "hr", "section", "article", "figure",
+	    "figcaption", "details", "summary" };
+	char name[16];
+	size_t i = 0, j, k;
+	char q;
+
+	while (i < n) {
+		if (s[i] == '&') {
+			i += put_entity(s + i, n - i, b);
+			continue;
+		}
+		if (s[i] != '<') {
+			buf_putc(b, (s[i] == '\n' || s[i] == '\t' ||
+			    s[i] == '\r') ? ' ' : s[i]);
+			i++;
+			continue;
+		}
+		if (n - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+			j = ci_find(s, n, i + 4, "-->");
+			i = j < n ? j + 3 : n;
+			continue;
+		}
+		j = i + 1;
+		if (j < n && s[j] == '/')
+			j++;
+		if (j >= n || !(isalpha((unsigned char)s[j]) || s[i + 1] == '!' ||
+		    s[i + 1] == '?')) {
+			buf_putc(b, '<');
+			i++;
+			continue;
+		}
+		for (k = 0; j < n && isalnum((unsigned char)s[j]); j++)
+			if (k < sizeof(name) - 1)
+				name[k++] = (char)tolower((unsigned char)s[j]);
+		name[k] = '\0';
+		for (q = 0; j < n && (q || s[j] != '>'); j++)	/* end of tag */
+			if (q == s[j])
+				q = 0;
+			else if (!q && (s[j] == '"' || s[j] == '\''))
+				q = s[j];
+		j = j < n ? j + 1 : n;
+		if (s[i + 1] != '/' && (strcmp(name, "script") == 0 ||
+		    strcmp(name, "style") == 0)) {
+			j = ci_find(s, n, j, name[1] == 'c' ? "</script" :
+			    "</style");
+			while (j < n && s[j] != '>')
+				j++;
+			j = j < n ? j + 1 : n;
+		} else {
+			for (k = 0; k < sizeof(blocks) / sizeof(blocks[0]); k++)
+				if (strcmp(name, blocks[k]) == 0) {
+					buf_putc(b, '\n');
+					break;
+				}
+		}
+		i = j;
+	}
+}
+
+static void render_html(struct render *r, cmark_node *node)
+{
+	const char *s = cmark_node_get_literal(node);
+	struct buf text = {0};
+
+	if (s)
+		html_text(s, strlen(s), &text);
+	for (size_t i = 0; i < text.len; i++)
+		if (text.data[i] == NBSP)
+			text.data[i] = ' ';
+	render_wrapped(r, node, &text, 0);
+	buf_free(&text);
+}
+
+static void render_break(struct render *r, cmark_node *node)
+{
+	struct buf line = {0};
+	size_t w = avail_width(r), pad = w > 5 ? (w - 5) / 2 : 0;
+
+	for (size_t i = 0; i < pad; i++)
+		buf_putc(&line, ' ');
+	buf_puts(&line, "* * *");
+	emit_line(r, line.data, line.len);
+	buf_free(&line);
+	end_block(r, node);
+}
+
+static void enter_list(struct render *r, cmark_node *node)
+{
+	struct list *l;
+	cmark_node *item = cmark_node_first_child(node);
+	const char *s;
+	size_t n, col;
+	int count = 0, max, digits;
+
+	if (r->nls == r->capls) {
+		r->capls = r->capls ? r->capls * 2 : 16;
+		r->ls = xrealloc(r->ls, r->capls * sizeof(*r->ls));
+	}
+	l = &r->ls[r->nls++];
+	memset(l, 0, sizeof(*l));
+	l->ordered = cmark_node_get_list_type(node) == CMARK_ORDERED_LIST;
+	l->next = cmark_node_get_list_start(node);
+	l->delim = cmark_node_get_list_delim(node) == CMARK_PAREN_DELIM ?
+	    ')' : '.';
+	l->bullet = '*';
+	l->width = 2;
+	if (l->ordered) {
+		/* Numbers are right-aligned so every item's text lines up. */
+		for (cmark_node *c = item; c; c = cmark_node_next(c))
+			count++;
+		max = l->next + (count > 0 ? count - 1 : 0);
+		for (digits = 1; max >= 10; max /= 10)
+			digits++;
+		l->width = (size_t)digits + 2;
+	} else if (item && (s = src_line(r, cmark_node_get_start_line(item),
+	    &n)) != NULL) {
+		/* The bullet the author chose, which cmark keeps private. */
+		col = (size_t)cmark_node_get_start_column(item);
+		if (col >= 1 && col <= n && strchr("-*+", s[col - 1]))
+			l->bullet = s[col - 1];
+	}
+}
+
+static void enter_item(struct render *r)
+{
+	struct list *l = &r->ls[r->nls - 1];
+	struct buf m = {0};
+
+	if (l->ordered)
+		buf_printf(&m, "%*d%c ", (int)l->width - 2, l->next++,
+		    l->delim);
+	else
+		buf_printf(&m, "%c ", l->bullet);
+	push_container(r, buf_take(&m, NULL), l->width, false);
+}
+
+static void exit_item(struct render *r)
+{
+	/* An empty item still shows its bullet. */
+	if (r->cs[r->ncs - 1].pending)
+		emit_line(r, "", 0);
+	pop_container(r);
+}
+
+static void render_refs(struct render *r)
+{
+	struct buf line = {0};
+	size_t width;
+	int digits = 1;
+
+	if (r->refs.n == 0)
+		return;
+	for (size_t n = r->refs.n; n >= 10; n /= 10)
+		digits++;
+	r->blank = true;
+	emit_line(r, "References", 10);
+	emit_line(r, "----------", 10);
+	r->blank = true;
+	for (size_t i = 0; i < r->refs.n; i++) {
+		line.len = 0;
+		buf_printf(&line, "[%zu]", i + 1);
+		/* URLs line up when the numbers grow to two digits. */
+		width = (size_t)digits + 3;
+		while (line.len < width)
+			buf_putc(&line, ' ');
+		buf_puts(&line, r->refs.urls[i]);
+		emit_line(r, line.data, line.len);
+	}
+	buf_free(&line);
+}
 
 void gophertext_render(const char *md, size_t len,
     const struct render_opts *o, struct buf *out)
 {
-	(void)o;
-	buf_put(out, md, len);
+	struct render r = {0};
+	cmark_node *doc, *node;
+	cmark_iter *it;
+	cmark_event_type ev;
+	struct buf text = {0};
+	bool enter;
+
+	r.md = md;
+	r.mdlen = len;
+	r.o = o;
+	r.out = out;
+	r.start = out->len;
+	/* Even an empty page leaves out a valid, NUL-terminated string. */
+	buf_put(out, "", 0);
+	doc = cmark_parse_document(md, len, PARSE_OPTS);
+	it = cmark_iter_new(doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		node = cmark_iter_get_node(it);
+		enter = ev == CMARK_EVENT_ENTER;
+		switch (cmark_node_get_type(node)) {
+		case CMARK_NODE_BLOCK_QUOTE:
+			if (enter) {
+				push_container(&r, xstrdup("> "), 2, true);
+			} else {
+				pop_container(&r);
+				end_block(&r, node);
+			}
+			break;
+		case CMARK_NODE_LIST:
+			if (enter) {
+				enter_list(&r, node);
+			} else {
+				r.nls--;
+				end_block(&r, node);
+			}
+			break;
+		case CMARK_NODE_ITEM:
+			if (enter)
+				enter_item(&r);
+			else
+				exit_item(&r);
+			break;
+		case CMARK_NODE_PARAGRAPH:
+		case CMARK_NODE_HEADING:
+			if (!enter)
+				break;
+			if (cmark_node_get_type(node) == CMARK_NODE_HEADING) {
+				text.len = 0;
+				inline_text(&r, node, &text);
+				render_wrapped(&r, node, &text,
+				    cmark_node_get_heading_level(node));
+			} else if (!render_table(&r, node)) {
+				text.len = 0;
+				inline_text(&r, node, &text);
+				render_wrapped(&r, node, &text, 0);
+			}
+			/* Its inlines are done: go straight to its exit. */
+			cmark_iter_reset(it, node, CMARK_EVENT_EXIT);
+			break;
+		case CMARK_NODE_CODE_BLOCK:
+			render_code(&r, node);
+			break;
+		case CMARK_NODE_HTML_BLOCK:
+			render_html(&r, node);
+			break;
+		case CMARK_NODE_THEMATIC_BREAK:
+			render_break(&r, node);
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	cmark_node_free(doc);
+	render_refs(&r);
+
+	buf_free(&text);
+	while (r.ncs > 0)
+		pop_container(&r);
+	free(r.cs);
+	free(r.ls);
+	for (size_t i = 0; i < r.refs.n; i++)
+		free(r.refs.urls[i]);
+	free(r.refs.urls);
+	free(r.refs.slots);
+	free(r.lines);
+}
+
+/* ---- gophermaps ---------------------------------------------------- */
+
+/* A field of a menu line: a tab, CR or LF would break the line apart,
+ * so each becomes sub (or goes when sub is 0). */
+static void put_field(struct buf *out, const char *s, char sub)
+{
+	for (; s && *s; s++) {
+		if (*s == '\t' || *s == '\r' || *s == '\n') {
+			if (sub)
+				buf_putc(out, sub);
+		} else {
+			buf_putc(out, *s);
+		}
+	}
 }
 
 void gophermap_item(struct buf *out, char type, const char *display,
     const char *selector, const char *host, unsigned port)
 {
-	buf_printf(out, "%c%s\t%s\t%s\t%u\r\n", type, display, selector, host, port);
+	buf_putc(out, type);
+	put_field(out, display, ' ');
+	buf_putc(out, '\t');
+	put_field(out, selector, 0);
+	buf_putc(out, '\t');
+	put_field(out, host, 0);
+	buf_printf(out, "\t%u\r\n", port);
+}
+
+/* Info lines carry an empty selector and a host that is no host, as
+ * Gophernicus writes them: clients show the text and never follow it. */
+static void info_line(struct buf *out, const char *s, size_t n)
+{
+	char *t = xstrndup(s, n);
+
+	gophermap_item(out, 'i', t, "", "null.host", 1);
+	free(t);
 }
 
 void gophermap_info(struct buf *out, const char *text)
 {
-	gophermap_item(out, 'i', text, "", "error.host", 1);
+	const char *p = text ? text : "";
+	size_t n = strlen(p), i, brk, cols, end;
+	bool word;
+
+	/* Spacing inside a line is kept (aligned columns, small art); only
+	 * where a line is cut do the spaces go. */
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
+	    p[n - 1] == '\r' || p[n - 1] == '\n'))
+		n--;
+	if (n == 0 || utf8_len(p, n) <= GOPHER_TEXT_WIDTH) {
+		info_line(out, p, n);
+		return;
+	}
+	while (n > 0) {
+		if (utf8_len(p, n) <= GOPHER_TEXT_WIDTH) {
+			info_line(out, p, n);
+			return;
+		}
+		brk = 0;
+		cols = 0;
+		word = false;
+		for (i = 0; i < n; i++) {
+			bool sp = p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+			    p[i] == '\n';
+			if (((unsigned char)p[i] & 0xC0) == 0x80)
+				continue;
+			if (sp && word && cols <= GOPHER_TEXT_WIDTH)
+				brk = i;
+			if (sp && word && brk == 0)
+				brk = i;	/* a word longer than a line */
+			if (!sp)
+				word = true;
+			if (++cols > GOPHER_TEXT_WIDTH && brk)
+				break;
+		}
+		if (brk == 0)
+			brk = n;
+		for (end = brk; end > 0 && (p[end - 1] == ' ' ||
+		    p[end - 1] == '\t'); end--)
+			;
+		info_line(out, p, end);
+		p += brk;
+		n -= brk;
+		while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++, n--;
+	}
 }
 
 void gophermap_end(struct buf *out)

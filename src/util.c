@@ -102,8 +102,10 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 char *buf_take(struct buf *b, size_t *len)
 {
-	if (!b->data)
+	if (!b->data) {
 		buf_grow(b, 0);
+		b->data[0] = '\0';
+	}
 	char *d = b->data;
 	if (len)
 		*len = b->len;

@@ -50,7 +50,8 @@ int main(int argc, char **argv)
 		gemtext_render(md, len, &o, &out);
 	else
 		gophertext_render(md, len, &o, &out);
-	fwrite(out.data, 1, out.len, stdout);
+	if (out.len)
+		fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 	free(md);
 	return 0;

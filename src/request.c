@@ -1,0 +1,10 @@
+/* request.c - framing shared by both protocols: a request is one line, and
+ * the server reads until its LF or until it can no longer be valid. */
+#include <string.h>
+
+#include "pollux/request.h"
+
+int request_complete(const char *req, size_t len)
+{
+	return memchr(req, '\n', len) != NULL || len >= REQUEST_READ_MAX;
+}
