@@ -1,11 +1,597 @@
-/* server.c - listeners and connections. STUB: being written. */
+/* server.c - listeners and connections on one libuv loop. A connection
+ * reads one request line (through TLS memory BIOs for Gemini), gets its
+ * pre-rendered reply, writes it and closes; every phase has a deadline and
+ * the number of open connections has a cap. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "pollux/gemini.h"
+#include "pollux/gopher.h"
 #include "pollux/log.h"
 #include "pollux/server.h"
+#include "pollux/tls.h"
+#include "pollux/util.h"
+
+#define TLS_RECORD_MAX 16384        /* one record's plaintext */
+#define WRITE_QUEUE_MAX (256 << 10) /* ciphertext queued before we wait */
+#define DRAIN_MS 5000               /* how long a stop waits for requests */
+
+struct server;
+
+struct listener {
+	uv_tcp_t tcp;
+	enum proto proto;
+	struct server *srv;
+};
+
+enum phase { HANDSHAKE, REQUEST, RESPONSE, CLOSING };
+
+struct conn {
+	uv_tcp_t tcp;
+	uv_timer_t timer;
+	struct server *srv;
+	struct conn *prev, *next;    /* every open connection, for a stop */
+	enum proto proto;
+	enum phase phase;
+	int open_handles;
+	bool ended;                  /* the whole reply is queued */
+	SSL *ssl;                    /* Gemini only; owns the two BIOs */
+	BIO *rbio, *wbio;
+	struct snapshot *snap;       /* the reference this request holds */
+	uint64_t start;
+	size_t req_len, body_sent, bytes;
+	struct reply reply;
+	char req[REQUEST_READ_MAX];
+	char client[64];
+};
+
+struct server {
+	uv_loop_t *loop;
+	const struct config *cfg;
+	struct snapshot *snap;
+	SSL_CTX *ssl_ctx;
+	struct listener *listeners;
+	size_t nlisteners;
+	struct conn *conns;
+	unsigned nconns;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t drain;
+	bool stopping;
+	char readbuf[64 << 10];      /* every read lands here: one loop, one reader */
+};
+
+static void conn_close(struct conn *c);
+static void respond(struct conn *c);
+
+/* --- closing --------------------------------------------------------- */
+
+static void maybe_finish_stop(struct server *srv)
+{
+	if (!srv->stopping || srv->nconns)
+		return;
+	uv_close((uv_handle_t *)&srv->sigint, NULL);
+	uv_close((uv_handle_t *)&srv->sigterm, NULL);
+	uv_close((uv_handle_t *)&srv->drain, NULL);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	if (--c->open_handles)
+		return;
+	struct server *srv = c->srv;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	SSL_free(c->ssl);
+	snapshot_unref(c->snap);
+	free(c);
+	srv->nconns--;
+	maybe_finish_stop(srv);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->phase == CLOSING)
+		return;
+	c->phase = CLOSING;
+	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+	(void)status;
+	struct conn *c = req->data;
+	free(req);
+	conn_close(c);
+}
+
+/* Closes once every queued write has gone out. */
+static void conn_finish(struct conn *c)
+{
+	uv_shutdown_t *req = xmalloc(sizeof *req);
+	req->data = c;
+	if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+		free(req);
+		conn_close(c);
+	}
+}
+
+/* --- writing --------------------------------------------------------- */
+
+struct write_req {
+	uv_write_t req;
+	struct conn *c;
+	char data[];
+};
+
+static void on_write(uv_write_t *req, int status);
+
+/* Sends what OpenSSL has written into the write BIO. */
+static int flush_tls(struct conn *c)
+{
+	size_t pending;
+	while ((pending = BIO_ctrl_pending(c->wbio)) > 0) {
+		struct write_req *w = xmalloc(sizeof *w + pending);
+		int n = BIO_read(c->wbio, w->data, (int)pending);
+		if (n <= 0) {
+			free(w);
+			return -1;
+		}
+		w->c = c;
+		uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
+		c->bytes += (size_t)n;
+		if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
+			free(w);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Feeds the reply into TLS, a record at a time, while the socket keeps
+ * up; on_write calls it again as the queue drains. The header and a body
+ * that fit one record go out as one record. */
+static void pump_tls(struct conn *c)
+{
+	struct reply *r = &c->reply;
+	size_t total = r->head_len + r->body_len;
+	while (c->body_sent < total && c->phase == RESPONSE &&
+	    uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
+	    WRITE_QUEUE_MAX) {
+		char rec[TLS_RECORD_MAX];
+		size_t n = 0;
+		while (n < sizeof rec && c->body_sent + n < total) {
+			size_t at = c->body_sent + n;
+			size_t take;
+			const char *src;
+			if (at < r->head_len) {
+				src = r->head + at;
+				take = r->head_len - at;
+			} else {
+				src = r->body + (at - r->head_len);
+				take = total - at;
+			}
+			if (take > sizeof rec - n)
+				take = sizeof rec - n;
+			memcpy(rec + n, src, take);
+			n += take;
+		}
+		if (SSL_write(c->ssl, rec, (int)n) <= 0 || flush_tls(c) < 0) {
+			conn_close(c);
+			return;
+		}
+		c->body_sent += n;
+	}
+	if (c->body_sent == total && c->phase == RESPONSE && !c->ended) {
+		/* close_notify, then the TCP shutdown once it is out. */
+		c->ended = true;
+		SSL_shutdown(c->ssl);
+		if (flush_tls(c) < 0) {
+			conn_close(c);
+			return;
+		}
+		conn_finish(c);
+	}
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+	struct write_req *w = (struct write_req *)req;
+	struct conn *c = w->c;
+	free(w);
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->ssl && c->phase == RESPONSE && !c->ended)
+		pump_tls(c);
+}
+
+static void on_plain_write(uv_write_t *req, int status)
+{
+	struct conn *c = req->data;
+	free(req);
+	if (status < 0)
+		conn_close(c);
+}
+
+/* --- requests -------------------------------------------------------- */
+
+static void log_request(struct conn *c)
+{
+	double ms = (double)(uv_hrtime() - c->start) / 1e6;
+	size_t bytes = c->reply.head_len + c->reply.body_len;
+	log_access(c->proto == PROTO_GEMINI ? "gemini" : "gopher", c->client,
+	    c->reply.status, bytes, ms, c->req, c->req_len);
+}
+
+static void on_timeout(uv_timer_t *t);
+
+static void respond(struct conn *c)
+{
+	struct server *srv = c->srv;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	struct request_ctx ctx = {NULL, 0};
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	char local[64] = "";
+	if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+			uv_ip6_name(a, local, sizeof local);
+			ctx.local_port = ntohs(a->sin6_port);
+		} else {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+			uv_ip4_name(a, local, sizeof local);
+			ctx.local_port = ntohs(a->sin_port);
+		}
+		ctx.local_addr = local;
+	}
+	if (c->proto == PROTO_GEMINI)
+		gemini_respond(c->snap, srv->cfg, &ctx, c->req, c->req_len,
+		    &c->reply);
+	else
+		gopher_respond(c->snap, srv->cfg, &ctx, c->req, c->req_len,
+		    &c->reply);
+	log_request(c);
+	c->phase = RESPONSE;
+	c->body_sent = 0;
+	uv_timer_start(&c->timer, on_timeout, srv->cfg->write_timeout_ms, 0);
+
+	if (c->ssl) {
+		pump_tls(c);
+		return;
+	}
+	/* Plain Gopher: straight from the snapshot, no copy. */
+	uv_write_t *w = xmalloc(sizeof *w);
+	w->data = c;
+	uv_buf_t bufs[2] = {
+		uv_buf_init((char *)c->reply.head, (unsigned)c->reply.head_len),
+		uv_buf_init((char *)c->reply.body, (unsigned)c->reply.body_len),
+	};
+	if (uv_write(w, (uv_stream_t *)&c->tcp, bufs, 2, on_plain_write) < 0) {
+		free(w);
+		conn_close(c);
+		return;
+	}
+	conn_finish(c);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+	/* A Gopher client that never finished its line is told so; a
+	 * Gemini client that stalls is dropped: the spec has no status for
+	 * a request that never came. */
+	if (c->phase == REQUEST && !c->ssl) {
+		respond(c);
+		return;
+	}
+	conn_close(c);
+}
+
+static void add_request_bytes(struct conn *c, const char *data, size_t n)
+{
+	size_t room = sizeof c->req - c->req_len;
+	if (n > room)
+		n = room;
+	memcpy(c->req + c->req_len, data, n);
+	c->req_len += n;
+}
+
+/* Drives the TLS state machine after new ciphertext arrived. */
+static void advance_tls(struct conn *c)
+{
+	if (c->phase == HANDSHAKE) {
+		int rc = SSL_do_handshake(c->ssl);
+		if (rc != 1) {
+			int err = SSL_get_error(c->ssl, rc);
+			/* Send what OpenSSL has to say (more handshake or an alert). */
+			if (flush_tls(c) < 0 || err != SSL_ERROR_WANT_READ) {
+				ERR_clear_error();
+				if (err == SSL_ERROR_WANT_READ)
+					conn_close(c);
+				else
+					conn_finish(c);
+			}
+			return;
+		}
+		c->phase = REQUEST;
+		uv_timer_start(&c->timer, on_timeout,
+		    c->srv->cfg->request_timeout_ms, 0);
+	}
+	while (c->phase == REQUEST) {
+		char buf[REQUEST_READ_MAX];
+		size_t room = sizeof c->req - c->req_len;
+		int n = SSL_read(c->ssl, buf, (int)(room ? room : 1));
+		if (n > 0) {
+			add_request_bytes(c, buf, (size_t)n);
+			if (request_complete(c->req, c->req_len))
+				respond(c);
+			continue;
+		}
+		int err = SSL_get_error(c->ssl, n);
+		if (err == SSL_ERROR_WANT_READ) {
+			/* Session tickets go out after the handshake. */
+			if (flush_tls(c) < 0)
+				conn_close(c);
+			return;
+		}
+		ERR_clear_error();
+		if (err == SSL_ERROR_ZERO_RETURN)
+			respond(c);   /* close_notify before the CRLF: 59 */
+		else
+			conn_close(c);
+		return;
+	}
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	struct conn *c = h->data;
+	buf->base = c->srv->readbuf;
+	buf->len = sizeof c->srv->readbuf;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = s->data;
+	if (nread == 0 || c->phase == CLOSING)
+		return;
+	if (nread < 0) {
+		/* The client stopped sending: answer what it sent, if it got
+		 * as far as a request (its line then lacks the CRLF). */
+		if (nread == UV_EOF && c->phase == REQUEST)
+			respond(c);
+		else
+			conn_close(c);
+		return;
+	}
+	if (c->ssl) {
+		if (BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
+			conn_close(c);
+			return;
+		}
+		advance_tls(c);
+		return;
+	}
+	if (c->phase != REQUEST)
+		return;
+	add_request_bytes(c, buf->base, (size_t)nread);
+	if (request_complete(c->req, c->req_len))
+		respond(c);
+}
+
+/* --- accepting ------------------------------------------------------- */
+
+static void on_refused_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void client_name(uv_tcp_t *tcp, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	snprintf(out, n, "-");
+	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&ss, out, n);
+	else
+		uv_ip4_name((struct sockaddr_in *)&ss, out, n);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct listener *l = server->data;
+	struct server *srv = l->srv;
+	if (status < 0 || srv->stopping)
+		return;
+	if (srv->nconns >= srv->cfg->max_connections) {
+		/* Over the cap: accept and close at once, so the backlog never
+		 * fills and we keep accepting once load drops. */
+		uv_tcp_t *t = xmalloc(sizeof *t);
+		uv_tcp_init(srv->loop, t);
+		if (uv_accept(server, (uv_stream_t *)t) == 0)
+			uv_tcp_close_reset(t, on_refused_closed);
+		else
+			uv_close((uv_handle_t *)t, on_refused_closed);
+		return;
+	}
+	struct conn *c = xcalloc(1, sizeof *c);
+	c->srv = srv;
+	c->proto = l->proto;
+	c->start = uv_hrtime();
+	uv_tcp_init(srv->loop, &c->tcp);
+	uv_timer_init(srv->loop, &c->timer);
+	c->tcp.data = c->timer.data = c;
+	c->open_handles = 2;
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	c->snap = srv->snap;
+	snapshot_ref(c->snap);
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
+		conn_close(c);
+		return;
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	client_name(&c->tcp, c->client, sizeof c->client);
+	unsigned deadline = srv->cfg->request_timeout_ms;
+	c->phase = REQUEST;
+	if (l->proto == PROTO_GEMINI) {
+		c->ssl = SSL_new(srv->ssl_ctx);
+		c->rbio = BIO_new(BIO_s_mem());
+		c->wbio = BIO_new(BIO_s_mem());
+		if (!c->ssl || !c->rbio || !c->wbio) {
+			BIO_free(c->rbio);
+			BIO_free(c->wbio);
+			conn_close(c);
+			return;
+		}
+		/* An empty memory BIO means "try again", not end of file. */
+		BIO_set_mem_eof_return(c->rbio, -1);
+		BIO_set_mem_eof_return(c->wbio, -1);
+		SSL_set_bio(c->ssl, c->rbio, c->wbio);
+		SSL_set_accept_state(c->ssl);
+		c->phase = HANDSHAKE;
+		deadline = srv->cfg->handshake_timeout_ms;
+	}
+	uv_timer_start(&c->timer, on_timeout, deadline, 0);
+	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
+		conn_close(c);
+}
+
+/* --- listening and stopping ----------------------------------------- */
+
+static int listen_on(struct server *srv, const char *addr, unsigned port,
+    enum proto proto, bool required)
+{
+	struct sockaddr_storage ss;
+	unsigned flags = 0;
+	if (uv_ip6_addr(addr, (int)port, (struct sockaddr_in6 *)&ss) == 0)
+		flags = UV_TCP_IPV6ONLY;
+	else if (uv_ip4_addr(addr, (int)port, (struct sockaddr_in *)&ss) != 0) {
+		log_error("--listen %s: not an IPv4 or IPv6 address", addr);
+		return -1;
+	}
+	struct listener *l = &srv->listeners[srv->nlisteners];
+	uv_tcp_init(srv->loop, &l->tcp);
+	l->tcp.data = l;
+	l->proto = proto;
+	l->srv = srv;
+	int rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, flags);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
+	const char *scheme = proto == PROTO_GEMINI ? "gemini" : "gopher";
+	if (rc < 0) {
+		uv_close((uv_handle_t *)&l->tcp, NULL);
+		/* The default "::" is skipped quietly on a host without IPv6. */
+		if (!required && (rc == UV_EAFNOSUPPORT || rc == UV_EADDRNOTAVAIL))
+			return 0;
+		log_error("cannot listen on %s port %u (%s): %s", addr, port,
+		    scheme, uv_strerror(rc));
+		return -1;
+	}
+	srv->nlisteners++;
+	log_info("listening on %s://%s%s%s:%u/", scheme, flags ? "[" : "", addr,
+	    flags ? "]" : "", port);
+	return 0;
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+	struct server *srv = t->data;
+	for (struct conn *c = srv->conns, *next; c; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+	struct server *srv = sig->data;
+	if (srv->stopping)
+		return;
+	log_info("signal %d: stopping, %u request%s in flight", signum,
+	    srv->nconns, srv->nconns == 1 ? "" : "s");
+	srv->stopping = true;
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		uv_close((uv_handle_t *)&srv->listeners[i].tcp, NULL);
+	/* Requests in flight may finish; idle ones are closed at once. */
+	for (struct conn *c = srv->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->phase != RESPONSE)
+			conn_close(c);
+	}
+	uv_timer_start(&srv->drain, on_drain_timeout, DRAIN_MS, 0);
+	maybe_finish_stop(srv);
+}
 
 int server_run(const struct config *cfg, struct snapshot *snap)
 {
-	(void)cfg;
+	signal(SIGPIPE, SIG_IGN);
+	struct server *srv = xcalloc(1, sizeof *srv);
+	int rc = -1;
+	srv->cfg = cfg;
+	srv->snap = snap;
+	srv->loop = xmalloc(sizeof *srv->loop);
+	uv_loop_init(srv->loop);
+	srv->listeners = xcalloc(2 * cfg->nlisten, sizeof *srv->listeners);
+
+	if (cfg->gemini_port && !(srv->ssl_ctx = tls_context_new(cfg)))
+		goto done;
+	bool defaults = cfg->nlisten == 2 && strcmp(cfg->listen[0], "::") == 0 &&
+	    strcmp(cfg->listen[1], "0.0.0.0") == 0;
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		bool required = !(defaults && i == 0);
+		if ((cfg->gemini_port && listen_on(srv, cfg->listen[i],
+		    cfg->gemini_port, PROTO_GEMINI, required) < 0) ||
+		    (cfg->gopher_port && listen_on(srv, cfg->listen[i],
+		    cfg->gopher_port, PROTO_GOPHER, required) < 0))
+			goto done;
+	}
+	if (srv->nlisteners == 0) {
+		log_error("nothing to serve on: both ports are 0 or no address "
+		    "could be used");
+		goto done;
+	}
+	uv_signal_init(srv->loop, &srv->sigint);
+	uv_signal_init(srv->loop, &srv->sigterm);
+	uv_timer_init(srv->loop, &srv->drain);
+	srv->sigint.data = srv->sigterm.data = srv->drain.data = srv;
+	uv_signal_start(&srv->sigint, on_signal, SIGINT);
+	uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+	log_info("serving %s: %zu posts", cfg->capsule_dir,
+	    snapshot_site(snap)->nposts);
+	uv_run(srv->loop, UV_RUN_DEFAULT);
+	rc = 0;
+done:
+	if (rc < 0) {
+		for (size_t i = 0; i < srv->nlisteners; i++)
+			uv_close((uv_handle_t *)&srv->listeners[i].tcp, NULL);
+		uv_run(srv->loop, UV_RUN_DEFAULT);
+	}
+	if (uv_loop_close(srv->loop) != 0)
+		log_error("event loop closed with handles still open");
+	free(srv->loop);
+	free(srv->listeners);
+	SSL_CTX_free(srv->ssl_ctx);
 	snapshot_unref(snap);
-	log_error("serving is not written yet");
-	return -1;
+	free(srv);
+	return rc;
 }
