@@ -54,6 +54,11 @@ void gemini_respond(const struct snapshot *s, const struct config *cfg,
     const struct request_ctx *ctx, const char *req, size_t len,
     struct reply *r)
 {
+	/* The request is the first line; anything a client sends after it
+	 * is not part of it. */
+	const char *lf = memchr(req, '\n', len);
+	if (lf)
+		len = (size_t)(lf - req) + 1;
 	if (len < 2 || req[len - 1] != '\n' || req[len - 2] != '\r') {
 		header(r, 59, "%s", len > REQUEST_LINE_MAX + 1 ?
 		    "Request longer than 1024 bytes" :
@@ -61,10 +66,6 @@ void gemini_respond(const struct snapshot *s, const struct config *cfg,
 		return;
 	}
 	len -= 2;
-	if (memchr(req, '\n', len) || memchr(req, '\r', len)) {
-		header(r, 59, "%s", "Request must be one line");
-		return;
-	}
 	struct url u;
 	enum url_status st = url_parse(req, len, &u);
 	if (st != URL_OK) {

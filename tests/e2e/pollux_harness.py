@@ -1,0 +1,195 @@
+"""Starts the real pollux binary on free loopback ports for the end-to-end
+tests, with a capsule written into a temporary folder, and talks to it with
+real clients: Python's ssl module for Gemini, raw sockets and curl for
+Gopher. Every socket has a timeout, so a broken server fails a test
+instead of hanging it."""
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+POLLUX = os.environ.get("POLLUX", "./pollux")
+TIMEOUT = 10
+
+POST = """---
+title: "{title}"
+summary: "{summary}"
+date: {date}
+tags: [{tags}]
+---
+{body}
+"""
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_capsule(root):
+    """A small capsule with every kind of content the servers handle."""
+    def put(rel, data):
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+    put("site.yaml", "title: Test Capsule\nauthor: Tester\n"
+        "description: A capsule for tests.\nlanguage: en\n")
+    put("index.md", "Welcome to the *test* capsule.\n")
+    put("posts/2026-03-28-radar.md", POST.format(
+        title="Radar post", summary="About radar.", date="2026-03-28",
+        tags="iot, esp32", body="Radar body with a [link](https://example.org/).\n"))
+    put("posts/2025-08-01-payments.md", POST.format(
+        title="Payments post", summary="About payments.", date="2025-08-01",
+        tags="django, payments", body="See [radar](2026-03-28-radar.md).\n"))
+    put("posts/draft.md", "---\ntitle: Draft\ndate: 2026-01-01\ndraft: true\n"
+        "---\nSecret draft\n")
+    put("images/x.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    put("notes/a.txt", "A note.\n")
+    put(".secret", "dotfile content\n")
+    put("big.bin", os.urandom(5 * 1024 * 1024))
+    return root
+
+
+class Pollux:
+    """One running server; stop() returns its exit code."""
+
+    def __init__(self, capsule, *args, ipv6=True):
+        self.tmp = tempfile.mkdtemp(prefix="pollux-e2e-")
+        self.gemini_port = free_port()
+        self.gopher_port = free_port()
+        listen = ["--listen", "127.0.0.1"] + (["--listen", "::1"] if ipv6 else [])
+        cmd = [POLLUX, "--capsule", capsule, "--certs",
+               os.path.join(self.tmp, "certs"),
+               "--gemini-port", str(self.gemini_port),
+               "--gopher-port", str(self.gopher_port), *listen, *args]
+        self.out = open(os.path.join(self.tmp, "stdout"), "w+b")
+        self.err = open(os.path.join(self.tmp, "stderr"), "w+b")
+        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("pollux exited: " + self.stderr())
+            try:
+                for port in (self.gemini_port, self.gopher_port):
+                    socket.create_connection(("127.0.0.1", port), 1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("pollux did not start listening")
+
+    def stdout(self):
+        self.out.flush()
+        with open(self.out.name, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stderr(self):
+        if self.err.closed:
+            return self.final_stderr
+        self.err.flush()
+        with open(self.err.name, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def rss_kib(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def open_fds(self):
+        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.final_stderr = self.stderr()
+        self.out.close()
+        self.err.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return rc
+
+
+def client_context(minimum=None, maximum=None):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if minimum:
+        ctx.minimum_version = minimum
+    if maximum:
+        ctx.maximum_version = maximum
+    return ctx
+
+
+def gemini(port, request, host="127.0.0.1", sni="localhost", ctx=None):
+    """Sends request (str or bytes, sent as given) and reads to the end.
+    Returns (response bytes, clean): clean is True when the server ended
+    with a TLS close_notify rather than just closing the socket."""
+    ctx = ctx or client_context()
+    raw = request.encode() if isinstance(request, str) else request
+    with socket.create_connection((host, port), TIMEOUT) as s:
+        with ctx.wrap_socket(s, server_hostname=sni,
+                             suppress_ragged_eofs=False) as t:
+            t.sendall(raw)
+            data = b""
+            while True:
+                try:
+                    chunk = t.recv(65536)
+                except ssl.SSLEOFError:
+                    return data, False
+                if not chunk:
+                    return data, True
+                data += chunk
+
+
+def gemini_half_close(port, raw, sni="localhost"):
+    """Sends raw, then ends the TCP stream, without a CRLF ever arriving."""
+    ctx = client_context()
+    with socket.create_connection(("127.0.0.1", port), TIMEOUT) as s:
+        with ctx.wrap_socket(s, server_hostname=sni) as t:
+            t.sendall(raw)
+            # The plain socket's shutdown: SSLSocket's would drop TLS.
+            socket.socket.shutdown(t, socket.SHUT_WR)
+            data = b""
+            while True:
+                try:
+                    chunk = t.recv(65536)
+                except ssl.SSLError:
+                    return data
+                if not chunk:
+                    return data
+                data += chunk
+
+
+def gopher(port, raw, host="127.0.0.1"):
+    """Sends raw bytes on a plain socket and reads until the server closes."""
+    with socket.create_connection((host, port), TIMEOUT) as s:
+        s.sendall(raw)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
+def run(module_name):
+    """unittest, ending with the line tests/run.sh reads."""
+    suite = unittest.defaultTestLoader.loadTestsFromModule(
+        sys.modules[module_name])
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    print("%d passed, %d failed" % (result.testsRun - failed, failed))
+    return 1 if failed else 0

@@ -1,0 +1,300 @@
+"""Gemini over TLS, against the real binary: every status, every bad
+request, TLS floor, close_notify, SNI, IPv6, a large file, the access log,
+stalled clients and the connection cap."""
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from pollux_harness import (Pollux, client_context, gemini,  # noqa: E402
+                            gemini_half_close, run, write_capsule)
+
+
+class Gemini(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.capsule = write_capsule(tempfile.mkdtemp(prefix="pollux-cap-"))
+        cls.srv = Pollux(cls.capsule, "--hostname", "localhost",
+                         "--hostname", "capsule.example")
+        cls.port = cls.srv.gemini_port
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.srv.stop()
+        shutil.rmtree(cls.capsule)
+        assert rc == 0, "pollux exited %d: %s" % (rc, cls.srv.stderr())
+
+    def get(self, request, **kw):
+        data, clean = gemini(self.port, request, **kw)
+        self.assertTrue(clean, "response must end with close_notify")
+        return data
+
+    def url(self, path, host="localhost"):
+        return "gemini://%s:%d%s\r\n" % (host, self.port, path)
+
+    def header(self, request, **kw):
+        return self.get(request, **kw).split(b"\r\n", 1)[0].decode()
+
+    # --- 20 and friends ---------------------------------------------------
+    def test_home(self):
+        data = self.get(self.url("/"))
+        self.assertTrue(data.startswith(b"20 text/gemini; lang=en\r\n# Test Capsule\n"))
+        self.assertIn(b"=> /posts/radar.gmi 2026-03-28 Radar post", data)
+
+    def test_post_and_link_between_posts(self):
+        data = self.get(self.url("/posts/payments.gmi"))
+        self.assertTrue(data.startswith(b"20 text/gemini"))
+        self.assertIn(b"=> /posts/radar.gmi", data)
+
+    def test_default_port_and_case(self):
+        # Without a port, and with upper case: the same host.
+        data = self.get("gemini://LOCALHOST/\r\n")
+        self.assertTrue(data.startswith(b"20 "), data[:40])
+        self.assertTrue(self.header(self.url("/", "Capsule.Example"),
+                                    sni="capsule.example").startswith("20 "))
+
+    def test_ip_literal_host(self):
+        self.assertTrue(self.header(self.url("/", "127.0.0.1"),
+                                    sni=None).startswith("20 "))
+
+    def test_static_file_mime(self):
+        data = self.get(self.url("/images/x.png"))
+        self.assertTrue(data.startswith(b"20 image/png\r\n\x89PNG"))
+
+    def test_large_file_byte_for_byte(self):
+        want = open(os.path.join(self.capsule, "big.bin"), "rb").read()
+        data = self.get(self.url("/big.bin"))
+        head, body = data.split(b"\r\n", 1)
+        self.assertEqual(head, b"20 application/octet-stream")
+        self.assertEqual(len(body), len(want))
+        self.assertEqual(body, want)
+
+    def test_redirect_directory(self):
+        self.assertEqual(self.header(self.url("/posts")),
+                         "31 gemini://localhost:%d/posts/" % self.port)
+        self.assertEqual(self.header(self.url("/tags/iot")),
+                         "31 gemini://localhost:%d/tags/iot/" % self.port)
+
+    def test_not_found(self):
+        for path in ("/nope", "/posts/draft.gmi", "/.secret", "/posts/x/../.secret",
+                     "/site.yaml", "/posts/2026-03-28-radar.md"):
+            self.assertEqual(self.header(self.url(path)), "51 Not found", path)
+
+    def test_query_ignored_on_pages(self):
+        self.assertTrue(self.header(self.url("/?q=1")).startswith("20 "))
+
+    # --- 53 -------------------------------------------------------------
+    def test_proxy_refused(self):
+        for req in ("gemini://example.org/\r\n",
+                    "https://localhost/\r\n",
+                    "gopher://localhost/\r\n",
+                    "gemini://localhost:1/\r\n"):
+            self.assertTrue(self.header(req).startswith("53 "), req)
+
+    # --- 59 -------------------------------------------------------------
+    def test_bad_requests(self):
+        long_url = "gemini://localhost/" + "a" * (1025 - len("gemini://localhost/"))
+        cases = {
+            "too long": long_url + "\r\n",
+            "bare LF": "gemini://localhost/\n",
+            "empty": "\r\n",
+            "relative": "/posts/\r\n",
+            "no scheme": "//localhost/\r\n",
+            "userinfo": "gemini://user@localhost/\r\n",
+            "fragment": "gemini://localhost/#top\r\n",
+            "bad escape": "gemini://localhost/%zz\r\n",
+            "short escape": "gemini://localhost/%4\r\n",
+            "NUL escape": "gemini://localhost/%00\r\n",
+            "encoded slash": "gemini://localhost/posts%2fradar.gmi\r\n",
+            "space": "gemini://localhost/a b\r\n",
+            "two lines": "gemini://localhost/\r\ngemini://localhost/\r\n",
+        }
+        for name, req in cases.items():
+            head = self.header(req)
+            if name == "two lines":
+                # Only the first line is read: it is a fine request.
+                self.assertTrue(head.startswith("20 "), name)
+                continue
+            self.assertTrue(head.startswith("59 "), "%s: %s" % (name, head))
+        for raw in (b"gemini://localhost/\xff\r\n", b"gemini://localhost/\xc0\xaf\r\n",
+                    b"gemini://localhost/\x00\r\n", b"gemini://localhost/\x7f\r\n"):
+            self.assertTrue(self.header(raw).startswith("59 "), raw)
+
+    def test_exactly_1024_bytes_is_fine(self):
+        base = "gemini://localhost/"
+        url = base + "a" * (1024 - len(base))
+        self.assertEqual(len(url), 1024)
+        self.assertEqual(self.header(url + "\r\n"), "51 Not found")
+
+    def test_no_crlf_then_close(self):
+        data = gemini_half_close(self.port, b"gemini://localhost/")
+        self.assertTrue(data.startswith(b"59 "), data)
+
+    def test_dot_segments_stay_inside(self):
+        for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+                     "/posts/../../../", "/./posts/./radar.gmi"):
+            head = self.header(self.url(path))
+            self.assertIn(head[:2], ("20", "51"), path)
+        self.assertEqual(self.header(self.url("/posts/../posts/radar.gmi"))[:2], "20")
+        self.assertEqual(self.header(self.url("/%2e%2e/")), "20 text/gemini; lang=en")
+
+    # --- TLS --------------------------------------------------------------
+    def test_tls_1_1_refused(self):
+        ctx = client_context(maximum=ssl.TLSVersion.TLSv1_1)
+        try:
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        except ssl.SSLError:
+            pass
+        with self.assertRaises((ssl.SSLError, OSError)):
+            gemini(self.port, self.url("/"), ctx=ctx)
+        # And with OpenSSL's own client, which can still offer TLS 1.1.
+        r = subprocess.run(
+            ["openssl", "s_client", "-connect", "127.0.0.1:%d" % self.port,
+             "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"],
+            input=b"", capture_output=True, timeout=10)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"Cipher is (NONE)", r.stdout)
+
+    def test_tls_1_2_and_1_3(self):
+        for v in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            ctx = client_context(minimum=v, maximum=v)
+            data, clean = gemini(self.port, self.url("/"), ctx=ctx)
+            self.assertTrue(data.startswith(b"20 "))
+            self.assertTrue(clean)
+
+    def test_sni(self):
+        with self.assertRaises(ssl.SSLError):
+            gemini(self.port, self.url("/"), sni="wrong.example")
+        self.assertTrue(self.header(self.url("/"), sni="localhost").startswith("20"))
+
+    def test_certificate_names_every_host(self):
+        ctx = client_context()
+        with socket.create_connection(("127.0.0.1", self.port), 5) as s:
+            with ctx.wrap_socket(s, server_hostname="localhost") as t:
+                der = t.getpeercert(binary_form=True)
+        pem = ssl.DER_cert_to_PEM_cert(der)
+        r = subprocess.run(["openssl", "x509", "-noout", "-text"],
+                           input=pem.encode(), capture_output=True)
+        text = r.stdout.decode()
+        self.assertIn("DNS:localhost", text)
+        self.assertIn("DNS:capsule.example", text)
+        self.assertIn("prime256v1", text)
+
+    def test_ipv6(self):
+        data, clean = gemini(self.port, "gemini://[::1]:%d/\r\n" % self.port,
+                             host="::1", sni=None)
+        self.assertTrue(data.startswith(b"20 "), data[:40])
+
+    def test_access_log(self):
+        self.get(self.url("/tags/"))
+        self.get("gemini://localhost/\x1b[31m\"evil\r\n")
+        time.sleep(0.2)
+        log = self.srv.stdout()
+        self.assertRegex(log, r"gemini 127\.0\.0\.1 20 \d+ [\d.]+ms \"gemini://localhost:\d+/tags/\"")
+        self.assertIn("\\x1B[31m\\x22evil", log)
+        for line in log.splitlines():
+            self.assertNotIn("\x1b", line)
+
+
+class Limits(unittest.TestCase):
+    def setUp(self):
+        self.capsule = write_capsule(tempfile.mkdtemp(prefix="pollux-cap-"))
+
+    def tearDown(self):
+        shutil.rmtree(self.capsule)
+
+    def test_slow_clients_are_dropped_and_memory_returns(self):
+        srv = Pollux(self.capsule, "--handshake-timeout", "1000",
+                     "--request-timeout", "1000", ipv6=False)
+        try:
+            for _ in range(20):   # warm up allocators
+                gemini(srv.gemini_port, "gemini://localhost/\r\n")
+            rss0 = srv.rss_kib()
+            idle = [socket.create_connection(("127.0.0.1", srv.gemini_port), 5)
+                    for _ in range(200)]
+            time.sleep(0.3)
+            data, _ = gemini(srv.gemini_port, "gemini://localhost/\r\n")
+            self.assertTrue(data.startswith(b"20 "))
+            time.sleep(2.0)
+            for s in idle:
+                s.settimeout(5)
+                try:
+                    self.assertEqual(s.recv(100), b"")   # closed, nothing said
+                except ConnectionResetError:
+                    pass
+                s.close()
+            time.sleep(0.2)
+            self.assertLess(srv.rss_kib(), rss0 + 8 * 1024)
+            self.assertLess(srv.open_fds(), 30)
+            # A client stalling after the handshake is dropped too.
+            ctx = client_context()
+            with socket.create_connection(("127.0.0.1", srv.gemini_port), 5) as s:
+                with ctx.wrap_socket(s, server_hostname="localhost") as t:
+                    t.settimeout(5)
+                    start = time.monotonic()
+                    try:
+                        self.assertEqual(t.recv(100), b"")
+                    except (ssl.SSLError, ConnectionResetError):
+                        pass
+                    self.assertLess(time.monotonic() - start, 4)
+        finally:
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+
+    def test_connection_cap(self):
+        srv = Pollux(self.capsule, "--max-connections", "10", ipv6=False)
+        try:
+            held = [socket.create_connection(("127.0.0.1", srv.gemini_port), 5)
+                    for _ in range(10)]
+            time.sleep(0.3)
+            extra = [socket.create_connection(("127.0.0.1", srv.gemini_port), 5)
+                     for _ in range(10)]
+            for s in extra:
+                s.settimeout(5)
+                try:
+                    self.assertEqual(s.recv(10), b"")
+                except ConnectionResetError:
+                    pass
+                s.close()
+            for s in held:
+                s.close()
+            time.sleep(0.3)
+            data, _ = gemini(srv.gemini_port, "gemini://localhost/\r\n")
+            self.assertTrue(data.startswith(b"20 "))
+        finally:
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+
+    def test_certificate_reused_and_key_private(self):
+        srv = Pollux(self.capsule, ipv6=False)
+        certs = os.path.join(srv.tmp, "certs")
+        try:
+            self.assertEqual(os.stat(os.path.join(certs, "key.pem")).st_mode & 0o777, 0o600)
+            first = open(os.path.join(certs, "cert.pem"), "rb").read()
+            self.assertIn("certificate SHA-256 fingerprint:", srv.stderr())
+        finally:
+            # Keep the certs folder for a second start.
+            keep = tempfile.mkdtemp()
+            shutil.copytree(certs, os.path.join(keep, "certs"))
+            srv.stop()
+        srv = Pollux(self.capsule, "--certs", os.path.join(keep, "certs"), ipv6=False)
+        try:
+            self.assertEqual(open(os.path.join(keep, "certs", "cert.pem"), "rb").read(), first)
+            self.assertNotIn("generated", srv.stderr())
+        finally:
+            srv.stop()
+            shutil.rmtree(keep)
+
+    def test_sigint_stops_cleanly(self):
+        import signal
+        srv = Pollux(self.capsule, ipv6=False)
+        gemini(srv.gemini_port, "gemini://localhost/\r\n")
+        self.assertEqual(srv.stop(signal.SIGINT), 0)
+
+
+if __name__ == "__main__":
+    sys.exit(run(__name__))
