@@ -32,6 +32,9 @@ units = $(patsubst tests/unit/%.c,$1/%,$(UNITSRC))
 .PHONY: all deps run test check clean bench fuzz install
 all: pollux
 
+# Keep object files of test binaries between runs.
+.SECONDARY:
+
 deps:
 	@sh contrib/install-deps.sh
 

@@ -251,7 +251,8 @@ static void load_posts(struct site *s)
 	}
 	closedir(d);
 	/* Sorted, so that which of two posts with one slug wins is stable. */
-	qsort(names, n, sizeof *names, cmp_names);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_names);
 
 	s->posts = xcalloc(n ? n : 1, sizeof *s->posts);
 	for (size_t i = 0; i < n; i++) {
@@ -492,8 +493,10 @@ struct site *capsule_load(const char *dir)
 
 	struct walk w = {.site = s, .root = root};
 	walk(&w, root, "", 0);
-	qsort(s->files, s->nfiles, sizeof *s->files, cmp_file);
-	qsort(s->dirs, s->ndirs, sizeof *s->dirs, cmp_names);
+	if (s->nfiles)
+		qsort(s->files, s->nfiles, sizeof *s->files, cmp_file);
+	if (s->ndirs)
+		qsort(s->dirs, s->ndirs, sizeof *s->dirs, cmp_names);
 	return s;
 }
 

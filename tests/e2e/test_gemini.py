@@ -248,6 +248,7 @@ class Limits(unittest.TestCase):
 
     def test_connection_cap(self):
         srv = Pollux(self.capsule, "--max-connections", "10", ipv6=False)
+        time.sleep(0.5)   # the harness's own probe connections are gone
         try:
             held = [socket.create_connection(("127.0.0.1", srv.gemini_port), 5)
                     for _ in range(10)]
