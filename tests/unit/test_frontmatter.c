@@ -1,0 +1,214 @@
+/* test_frontmatter.c - front matter: every field, both tag syntaxes, and
+ * every bad case with the line it is reported on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pollux/post.h"
+#include "pollux/util.h"
+
+static int parse(const char *text, struct post *p, struct fm_error *err)
+{
+	memset(p, 0, sizeof *p);
+	memset(err, 0, sizeof *err);
+	return frontmatter_parse(text, strlen(text), p, err);
+}
+
+static void every_field(void **state)
+{
+	(void)state;
+	const char *text = "---\n"
+	    "title: \"ESP32 + mmWave: People Counting\"\n"
+	    "summary: One line.\n"
+	    "date: 2026-03-28\n"
+	    "tags: [IoT, esp32, Retail Tech, iot]\n"
+	    "read_time: 14  # minutes\n"
+	    "draft: false\n"
+	    "slug: esp32-radar\n"
+	    "lang: en-GB\n"
+	    "layout: post\n"
+	    "categories: {a: [1, 2]}\n"
+	    "---\n"
+	    "Body starts here.\n";
+	struct post p;
+	struct fm_error err;
+	assert_int_equal(parse(text, &p, &err), 0);
+	assert_string_equal(p.title, "ESP32 + mmWave: People Counting");
+	assert_string_equal(p.summary, "One line.");
+	assert_string_equal(p.date, "2026-03-28");
+	assert_int_equal(p.ntags, 3);
+	assert_string_equal(p.tags[0], "iot");
+	assert_string_equal(p.tags[1], "esp32");
+	assert_string_equal(p.tags[2], "retail-tech");
+	assert_int_equal(p.read_time, 14);
+	assert_false(p.draft);
+	assert_string_equal(p.slug, "esp32-radar");
+	assert_string_equal(p.lang, "en-GB");
+	assert_int_equal(p.body_line, 13);
+	assert_true(strncmp(p.body, "Body starts here.\n", p.body_len) == 0);
+	post_clear(&p);
+}
+
+static void tag_syntaxes(void **state)
+{
+	(void)state;
+	struct post p;
+	struct fm_error err;
+	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\ntags:\n  - Linux\n"
+	    "  - networking\n---\n", &p, &err), 0);
+	assert_int_equal(p.ntags, 2);
+	assert_string_equal(p.tags[0], "linux");
+	post_clear(&p);
+	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\n"
+	    "tags: \"linux, networking ,, performance\"\n---\n", &p, &err), 0);
+	assert_int_equal(p.ntags, 3);
+	assert_string_equal(p.tags[2], "performance");
+	post_clear(&p);
+}
+
+static void crlf_bom_and_dots(void **state)
+{
+	(void)state;
+	struct post p;
+	struct fm_error err;
+	assert_int_equal(parse("\xEF\xBB\xBF---\r\ntitle: t\r\ndate: 2024-02-29\r\n"
+	    "draft: yes\r\n...\r\nbody\r\n", &p, &err), 0);
+	assert_true(p.draft);
+	assert_string_equal(p.date, "2024-02-29");
+	assert_int_equal(p.body_line, 6);
+	post_clear(&p);
+	/* A date-time keeps its day. */
+	assert_int_equal(parse("---\ntitle: t\ndate: 2026-03-28T10:00:00Z\n---\n",
+	    &p, &err), 0);
+	assert_string_equal(p.date, "2026-03-28");
+	post_clear(&p);
+}
+
+struct bad {
+	const char *text;
+	unsigned line;
+	const char *msg;
+};
+
+static void bad_cases(void **state)
+{
+	(void)state;
+	static const struct bad cases[] = {
+		{"", 1, "no front matter"},
+		{"no front matter\n", 1, "no front matter"},
+		{"---\n", 1, "not closed"},
+		{"---\ntitle: t\ndate: 2025-01-01\n", 1, "not closed"},
+		{"---\ndate: 2025-01-01\n---\n", 2, "title is missing"},
+		{"---\ntitle: t\n---\n", 2, "date is missing"},
+		{"---\ntitle: \"\"\ndate: 2025-01-01\n---\n", 2, "title is empty"},
+		{"---\ntitle: t\n\ndate: 2025-02-30\n---\n", 4, "not a real date"},
+		{"---\ntitle: t\ndate: 2025-13-01\n---\n", 3, "not a real date"},
+		{"---\ntitle: t\ndate: 2023-02-29\n---\n", 3, "not a real date"},
+		{"---\ntitle: t\ndate: 1969-12-31\n---\n", 3, "not a real date"},
+		{"---\ntitle: t\ndate: 28/03/2026\n---\n", 3, "not a real date"},
+		{"---\ntitle: t\ndate: 2025-1-1\n---\n", 3, "not a real date"},
+		{"---\ntitle: t\ndate: 2025-01-01\nx: [a\n---\n", 5, "invalid YAML"},
+		{"---\ntitle: \"open\ndate: 2025-01-01\n---\n", 4, "invalid YAML"},
+		{"---\n- a list\n---\n", 2, "key: value"},
+		{"---\ntitle: [a, b]\ndate: 2025-01-01\n---\n", 2, "plain text"},
+		{"---\ntitle: a\ntitle: b\ndate: 2025-01-01\n---\n", 3, "twice"},
+		{"---\ntitle: t\ndate: 2025-01-01\ntags: {a: b}\n---\n", 4, "tags must"},
+		{"---\ntitle: t\ndate: 2025-01-01\ntags: [C++]\n---\n", 4, "C++"},
+		{"---\ntitle: t\ndate: 2025-01-01\ntags: [../etc]\n---\n", 4, "not safe"},
+		{"---\ntitle: t\ndate: 2025-01-01\nread_time: -3\n---\n", 4, "read_time"},
+		{"---\ntitle: t\ndate: 2025-01-01\nread_time: soon\n---\n", 4, "read_time"},
+		{"---\ntitle: t\ndate: 2025-01-01\ndraft: maybe\n---\n", 4, "draft"},
+		{"---\ntitle: t\ndate: 2025-01-01\nslug: ../x\n---\n", 4, "slug"},
+		{"---\ntitle: t\ndate: 2025-01-01\nslug: Has Space\n---\n", 4, "slug"},
+		{"---\ntitle: t\ndate: 2025-01-01\nlang: english!\n---\n", 4, "lang"},
+		{"---\ntitle: &a t\ndate: 2025-01-01\nsummary: *a\n---\n", 4, "alias"},
+		{"---\ntitle: t\ndate: 2025-01-01\n---\nok\ncaf\xe9\n", 6, "UTF-8"},
+		{"---\ntitle: t\xc0\xaf\ndate: 2025-01-01\n---\n", 2, "UTF-8"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct post p;
+		struct fm_error err;
+		int rc = parse(cases[i].text, &p, &err);
+		if (rc != -1 || err.line != cases[i].line ||
+		    !strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: rc %d line %u msg \"%s\" (want line %u, "
+			    "\"%s\")", i, rc, err.line, err.msg, cases[i].line,
+			    cases[i].msg);
+		post_clear(&p);
+	}
+}
+
+static void nul_byte(void **state)
+{
+	(void)state;
+	const char text[] = "---\ntitle: t\ndate: 2025-01-01\n---\na\0b\n";
+	struct post p = {0};
+	struct fm_error err = {0};
+	assert_int_equal(frontmatter_parse(text, sizeof text - 1, &p, &err), -1);
+	assert_int_equal(err.line, 5);
+	assert_non_null(strstr(err.msg, "NUL"));
+	post_clear(&p);
+}
+
+static void huge_and_deep(void **state)
+{
+	(void)state;
+	struct buf b = {0};
+	buf_puts(&b, "---\ntitle: t\ndate: 2025-01-01\n");
+	for (int i = 0; i < 5000; i++)
+		buf_printf(&b, "key%d: some value that takes room\n", i);
+	buf_puts(&b, "---\n");
+	struct post p;
+	struct fm_error err;
+	assert_int_equal(parse(b.data, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "64 KiB"));
+	post_clear(&p);
+	buf_free(&b);
+
+	buf_puts(&b, "---\ntitle: t\ndate: 2025-01-01\nextra: ");
+	for (int i = 0; i < 1000; i++)
+		buf_putc(&b, '[');
+	for (int i = 0; i < 1000; i++)
+		buf_putc(&b, ']');
+	buf_puts(&b, "\n---\n");
+	assert_int_equal(parse(b.data, &p, &err), -1);
+	post_clear(&p);
+	buf_free(&b);
+}
+
+static void tags_and_segments(void **state)
+{
+	(void)state;
+	char t1[] = "  Retail   Tech ", t2[] = "C++", t3[] = "..", t4[] = "-x";
+	assert_int_equal(tag_normalise(t1), 0);
+	assert_string_equal(t1, "retail-tech");
+	assert_int_equal(tag_normalise(t2), -1);
+	assert_int_equal(tag_normalise(t3), -1);
+	assert_int_equal(tag_normalise(t4), -1);
+	assert_true(path_segment_safe("pkcs11"));
+	assert_true(path_segment_safe("a.b_c-d"));
+	assert_false(path_segment_safe(""));
+	assert_false(path_segment_safe(".hidden"));
+	assert_false(path_segment_safe("a/b"));
+	assert_false(path_segment_safe("UPPER"));
+	assert_false(path_segment_safe("caf\xc3\xa9"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_field),
+		cmocka_unit_test(tag_syntaxes),
+		cmocka_unit_test(crlf_bom_and_dots),
+		cmocka_unit_test(bad_cases),
+		cmocka_unit_test(nul_byte),
+		cmocka_unit_test(huge_and_deep),
+		cmocka_unit_test(tags_and_segments),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,148 @@
+/* test_url.c - URL parsing, percent-decoding and dot-segment removal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "pollux/url.h"
+
+static enum url_status parse(const char *s, struct url *u)
+{
+	return url_parse(s, strlen(s), u);
+}
+
+static void good_urls(void **state)
+{
+	(void)state;
+	struct url u;
+	assert_int_equal(parse("GEMINI://Example.ORG:1965/a/b?x=%20y", &u), URL_OK);
+	assert_string_equal(u.scheme, "gemini");
+	assert_string_equal(u.host, "example.org");
+	assert_int_equal(u.port, 1965);
+	assert_string_equal(u.path, "/a/b");
+	assert_true(u.has_query);
+	assert_string_equal(u.query, "x=%20y");
+
+	assert_int_equal(parse("gemini://h", &u), URL_OK);
+	assert_string_equal(u.path, "/");
+	assert_int_equal(u.port, -1);
+	assert_int_equal(parse("gemini://h:/x", &u), URL_OK);
+	assert_int_equal(u.port, -1);
+	assert_int_equal(parse("gemini://[::1]:1965/", &u), URL_OK);
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(parse("gemini://[2001:DB8::1]/", &u), URL_OK);
+	assert_string_equal(u.host, "2001:db8::1");
+	assert_int_equal(parse("gemini://127.0.0.1/caf%C3%A9/%e2%9c%93", &u), URL_OK);
+	assert_string_equal(u.path, "/caf\xc3\xa9/\xe2\x9c\x93");
+	assert_int_equal(parse("gemini://h/caf\xc3\xa9", &u), URL_OK);
+	assert_int_equal(parse("gemini://h/a/./b/../c/.", &u), URL_OK);
+	assert_string_equal(u.path, "/a/c/");
+	assert_int_equal(parse("gemini://h/../../etc/passwd", &u), URL_OK);
+	assert_string_equal(u.path, "/etc/passwd");
+	assert_int_equal(parse("gemini://h/%2e%2e/%2E%2E/x", &u), URL_OK);
+	assert_string_equal(u.path, "/x");
+}
+
+static void bad_urls(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		enum url_status want;
+	} cases[] = {
+		{"", URL_EMPTY},
+		{"/posts/", URL_RELATIVE},
+		{"//host/", URL_RELATIVE},
+		{"1gemini://h/", URL_RELATIVE},
+		{"gemini:/h/", URL_BAD_HOST},
+		{"gemini:h", URL_BAD_HOST},
+		{"gemini:///x", URL_BAD_HOST},
+		{"gemini://user@h/", URL_USERINFO},
+		{"gemini://user:pw@h/", URL_USERINFO},
+		{"gemini://h/#frag", URL_FRAGMENT},
+		{"gemini://h/%zz", URL_BAD_ESCAPE},
+		{"gemini://h/%4", URL_BAD_ESCAPE},
+		{"gemini://h/%", URL_BAD_ESCAPE},
+		{"gemini://h/%00", URL_BAD_ESCAPE},
+		{"gemini://h/a%2Fb", URL_BAD_ESCAPE},
+		{"gemini://h/a%2fb", URL_BAD_ESCAPE},
+		{"gemini://h/%c0%af", URL_BAD_CHAR},
+		{"gemini://h/%0a", URL_BAD_CHAR},
+		{"gemini://h/a b", URL_BAD_CHAR},
+		{"gemini://h/\x7f", URL_BAD_CHAR},
+		{"gemini://h/\x01", URL_BAD_CHAR},
+		{"gemini://h/\xff", URL_BAD_CHAR},
+		{"gemini://h/\xed\xa0\x80", URL_BAD_CHAR},
+		{"gemini://h:99999/", URL_BAD_PORT},
+		{"gemini://h:12a/", URL_BAD_PORT},
+		{"gemini://h:-1/", URL_BAD_PORT},
+		{"gemini://[::1/", URL_BAD_HOST},
+		{"gemini://[nothex]/", URL_BAD_HOST},
+		{"gemini://[::1]x/", URL_BAD_HOST},
+		{"gemini://h%41/", URL_BAD_HOST},
+		{"gemini://h\\x/", URL_BAD_HOST},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct url u;
+		enum url_status got = parse(cases[i].s, &u);
+		if (got != cases[i].want)
+			fail_msg("\"%s\": got %d, want %d", cases[i].s, got,
+			    cases[i].want);
+		assert_non_null(url_status_text(got));
+	}
+}
+
+static void lengths(void **state)
+{
+	(void)state;
+	char s[1100];
+	struct url u;
+	memset(s, 'a', sizeof s);
+	memcpy(s, "gemini://h/", 11);
+	assert_int_equal(url_parse(s, 1024, &u), URL_OK);
+	assert_int_equal(url_parse(s, 1025, &u), URL_TOO_LONG);
+}
+
+static void decoding(void **state)
+{
+	(void)state;
+	char out[8];
+	assert_int_equal(percent_decode("a%41", 4, out, sizeof out), 2);
+	assert_string_equal(out, "aA");
+	assert_int_equal(percent_decode("abcdefgh", 8, out, sizeof out), -1);
+	assert_int_equal(percent_decode("%2F", 3, out, sizeof out), -1);
+}
+
+static void dots(void **state)
+{
+	(void)state;
+	static const char *cases[][2] = {
+		{"/", "/"}, {"/.", "/"}, {"/..", "/"}, {"/../..", "/"},
+		{"/a/..", "/"}, {"/a/../", "/"}, {"/a/b/../c", "/a/c"},
+		{"/a/./b", "/a/b"}, {"/a/.", "/a/"}, {"/a/b/", "/a/b/"},
+		{"/a/..b/c", "/a/..b/c"}, {"/.hidden", "/.hidden"},
+		{"/a//b", "/a//b"}, {"/a/b/../../../c", "/c"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char p[64];
+		strcpy(p, cases[i][0]);
+		path_remove_dots(p);
+		if (strcmp(p, cases[i][1]) != 0)
+			fail_msg("%s -> %s, want %s", cases[i][0], p, cases[i][1]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(good_urls),
+		cmocka_unit_test(bad_urls),
+		cmocka_unit_test(lengths),
+		cmocka_unit_test(decoding),
+		cmocka_unit_test(dots),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
