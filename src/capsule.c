@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "pollux/site.h"
@@ -462,7 +463,10 @@ struct site *capsule_load(const char *dir)
 {
 	char root[PATH_MAX];
 	struct stat st;
-	if (!realpath(dir, root) || stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	/* A folder we cannot list is not a capsule with no posts: fail, so a
+	 * reload keeps serving what it had. */
+	if (!realpath(dir, root) || stat(root, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    access(root, R_OK | X_OK) < 0) {
 		fprintf(stderr, "%s: cannot read the capsule: %s\n", dir,
 		    strerror(errno ? errno : ENOTDIR));
 		return NULL;

@@ -28,6 +28,7 @@ void config_defaults(struct config *c)
 	c->handshake_timeout_ms = 5000;
 	c->request_timeout_ms = 5000;
 	c->write_timeout_ms = 30000;
+	c->user = "nobody";
 }
 
 void config_usage(FILE *out)
@@ -52,6 +53,10 @@ void config_usage(FILE *out)
 	    "  --request-timeout MS     request line deadline (default: 5000)\n"
 	    "  -c, --config FILE        read options from FILE (\"key value\" lines,\n"
 	    "                           keys named like the options); flags win\n"
+	    "  --user NAME              started as root: the user to run as after\n"
+	    "                           binding the ports (default: nobody)\n"
+	    "  --chroot DIR             started as root: the folder to chroot to\n"
+	    "                           (default: the capsule)\n"
 	    "  --check                  load the capsule, report every problem, exit\n"
 	    "  --dump URL               print the response to a gemini:// or gopher://\n"
 	    "                           URL without opening a socket\n"
@@ -99,7 +104,8 @@ static int parse_uint(const struct origin *o, const char *name,
 
 enum { OPT_CAPSULE = 256, OPT_HOSTNAME, OPT_LISTEN, OPT_GEMINI_PORT,
 	OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT, OPT_CERT, OPT_KEY, OPT_CERTS,
-	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_CONFIG, OPT_CHECK,
+	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_USER, OPT_CHROOT,
+	OPT_CONFIG, OPT_CHECK,
 	OPT_DUMP, OPT_HELP, OPT_VERSION };
 
 /* Options up to OPT_CONFIG can also be keys of the config file. */
@@ -116,6 +122,8 @@ static const struct option options[] = {
 	{"max-connections", required_argument, NULL, OPT_MAX_CONN},
 	{"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
 	{"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
+	{"user", required_argument, NULL, OPT_USER},
+	{"chroot", required_argument, NULL, OPT_CHROOT},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"dump", required_argument, NULL, OPT_DUMP},
@@ -165,6 +173,8 @@ static int set_option(struct config *c, int id, const char *arg,
 	case OPT_REQ_TIMEOUT:
 		return parse_uint(o, name, arg, 10, 600000,
 		    &c->request_timeout_ms);
+	case OPT_USER: c->user = arg; return 0;
+	case OPT_CHROOT: c->chroot_dir = arg; return 0;
 	case OPT_CONFIG: c->config_file = arg; return 0;
 	case OPT_CHECK: c->action = ACTION_CHECK; return 0;
 	case OPT_DUMP: c->action = ACTION_DUMP; c->dump_url = arg; return 0;

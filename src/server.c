@@ -13,6 +13,8 @@
 #include "pollux/gemini.h"
 #include "pollux/gopher.h"
 #include "pollux/log.h"
+#include "pollux/privilege.h"
+#include "pollux/reload.h"
 #include "pollux/server.h"
 #include "pollux/tls.h"
 #include "pollux/util.h"
@@ -52,8 +54,11 @@ struct conn {
 
 struct server {
 	uv_loop_t *loop;
-	const struct config *cfg;
-	struct snapshot *snap;
+	const struct config *cfg;    /* points at config, below */
+	struct config config;        /* ours: the capsule path may change */
+	char *capsule;               /* the capsule's path after a chroot */
+	struct snapshot *snap;       /* the current one; a reload swaps it */
+	struct reloader *reloader;
 	SSL_CTX *ssl_ctx;
 	struct listener *listeners;
 	size_t nlisteners;
@@ -530,6 +535,7 @@ static void on_signal(uv_signal_t *sig, int signum)
 	log_info("signal %d: stopping, %u request%s in flight", signum,
 	    srv->nconns, srv->nconns == 1 ? "" : "s");
 	srv->stopping = true;
+	reloader_stop(srv->reloader);
 	for (size_t i = 0; i < srv->nlisteners; i++)
 		uv_close((uv_handle_t *)&srv->listeners[i].tcp, NULL);
 	/* Requests in flight may finish; idle ones are closed at once. */
@@ -542,12 +548,23 @@ static void on_signal(uv_signal_t *sig, int signum)
 	maybe_finish_stop(srv);
 }
 
-int server_run(const struct config *cfg, struct snapshot *snap)
+/* Requests already running keep the snapshot they hold; new ones get this. */
+static void on_reload(void *ctx, struct snapshot *fresh)
+{
+	struct server *srv = ctx;
+	struct snapshot *old = srv->snap;
+	srv->snap = fresh;
+	snapshot_unref(old);
+}
+
+int server_run(const struct config *given, struct snapshot *snap)
 {
 	signal(SIGPIPE, SIG_IGN);
 	struct server *srv = xcalloc(1, sizeof *srv);
 	int rc = -1;
-	srv->cfg = cfg;
+	srv->config = *given;
+	srv->cfg = &srv->config;
+	const struct config *cfg = srv->cfg;
 	srv->snap = snap;
 	srv->loop = xmalloc(sizeof *srv->loop);
 	uv_loop_init(srv->loop);
@@ -570,6 +587,13 @@ int server_run(const struct config *cfg, struct snapshot *snap)
 		    "could be used");
 		goto done;
 	}
+	/* Ports bound and key loaded: root is no longer needed. */
+	if (privilege_drop(cfg, &srv->capsule) < 0)
+		goto done;
+	srv->config.capsule_dir = srv->capsule;
+	srv->reloader = reloader_start(srv->loop, cfg, snapshot_site(snap),
+	    on_reload, srv);
+
 	uv_signal_init(srv->loop, &srv->sigint);
 	uv_signal_init(srv->loop, &srv->sigterm);
 	uv_timer_init(srv->loop, &srv->drain);
@@ -591,7 +615,8 @@ done:
 	free(srv->loop);
 	free(srv->listeners);
 	SSL_CTX_free(srv->ssl_ctx);
-	snapshot_unref(snap);
+	snapshot_unref(srv->snap);
+	free(srv->capsule);
 	free(srv);
 	return rc;
 }

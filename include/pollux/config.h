@@ -39,6 +39,9 @@ struct config {
 	unsigned request_timeout_ms;         /* 5000 */
 	unsigned write_timeout_ms;           /* 30000: whole response */
 
+	const char *user;                    /* root drops to this user: "nobody" */
+	const char *chroot_dir;              /* root chroots here; NULL: capsule */
+
 	const char *config_file;             /* -c FILE, or NULL */
 	char *config_text;                   /* its text; the strings above may
 	                                        point into it (freed at exit) */
