@@ -48,7 +48,9 @@ for variant in "$@"; do
 	done
 	for e2e in tests/e2e/test_*.py; do
 		[ -f "$e2e" ] || continue
-		POLLUX="$variant/pollux" "$PY" "$e2e" >"$variant/e2e.log" 2>&1
+		sanitized=0
+		case "$variant" in *san*) sanitized=1 ;; esac
+		POLLUX="$variant/pollux" POLLUX_SANITIZED=$sanitized "$PY" "$e2e" >"$variant/e2e.log" 2>&1
 		rc=$?
 		[ $rc -ne 0 ] && cat "$variant/e2e.log"
 		tail -n 1 "$variant/e2e.log" | sed "s|^|$(basename "$e2e"): |"

@@ -150,7 +150,7 @@ class Privileges(unittest.TestCase):
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root")
     def test_root_drops_to_nobody_in_a_chroot(self):
-        srv = Pollux(self.capsule, ipv6=False)
+        srv = Pollux(self.capsule, ipv6=False, chroot_capsule=True)
         try:
             status = open("/proc/%d/status" % srv.proc.pid).read()
             uid = pwd.getpwnam("nobody").pw_uid
