@@ -1,0 +1,115 @@
+/* test_gemtext.c - Markdown to gemtext: the rules the golden files do not
+ * pin down, and inputs meant to break the converter. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pollux/markdown.h"
+#include "pollux/util.h"
+
+static char *rewrite(void *ctx, const char *url)
+{
+	(void)ctx;
+	return strcmp(url, "other.md") == 0 ? xstrdup("/posts/other.gmi") : NULL;
+}
+
+static struct buf out;
+
+static const char *gmi(const char *md)
+{
+	struct render_opts o = {rewrite, NULL};
+	buf_free(&out);
+	gemtext_render(md, strlen(md), &o, &out);
+	return out.data ? out.data : "";
+}
+
+static void empty_input(void **state)
+{
+	(void)state;
+	assert_string_equal(gmi(""), "");
+	assert_string_equal(gmi("\n\n   \n"), "");
+	assert_string_equal(gmi("<!-- only a comment -->\n"), "");
+}
+
+static void one_line_ends_with_lf(void **state)
+{
+	(void)state;
+	assert_string_equal(gmi("Hello"), "Hello\n");
+	assert_string_equal(gmi("# Title\n\nText\n"), "# Title\n\nText\n");
+}
+
+static void links_follow_their_block(void **state)
+{
+	(void)state;
+	assert_string_equal(gmi("See [it](other.md) now.\n\nNext.\n"),
+	    "See it now.\n\n=> /posts/other.gmi it\n\nNext.\n");
+	assert_string_equal(gmi("[only](https://x.org/)\n"),
+	    "=> https://x.org/ only\n");
+	assert_string_equal(gmi("# A [linked](https://x.org/) title\n"),
+	    "# A linked title\n\n=> https://x.org/ linked\n");
+	/* No URL, no link line. */
+	assert_string_equal(gmi("[empty]()\n"), "empty\n");
+}
+
+static void syntax_is_escaped(void **state)
+{
+	(void)state;
+	assert_string_equal(gmi("\\=> x\n"), " => x\n");
+	assert_string_equal(gmi("```\nline\n```\n"), "```\nline\n```\n");
+	/* Inside a list or quote the marker already protects the line. */
+	assert_string_equal(gmi("* => x\n"), "* => x\n");
+	assert_string_equal(gmi("> # x\n"), "> # x\n");
+}
+
+static void deep_nesting(void **state)
+{
+	(void)state;
+	struct buf md = {0};
+	for (int i = 0; i < 200; i++)
+		buf_puts(&md, "> ");
+	buf_puts(&md, "deep\n\n");
+	for (int i = 0; i < 100; i++) {
+		for (int k = 0; k < i; k++)
+			buf_puts(&md, "  ");
+		buf_puts(&md, "* item\n");
+	}
+	gmi(md.data);
+	assert_non_null(strstr(out.data, "deep\n"));
+	assert_true(out.data[out.len - 1] == '\n');
+	buf_free(&md);
+}
+
+static void long_lines_and_bad_tables(void **state)
+{
+	(void)state;
+	struct buf md = {0};
+	for (int i = 0; i < 20000; i++)
+		buf_puts(&md, "word ");
+	gmi(md.data);
+	assert_int_equal(strchr(out.data, '\n') - out.data, 20000 * 5 - 1);
+	buf_free(&md);
+	gmi("| a | b |\n| c\n");
+	assert_null(strstr(out.data, "```"));
+	gmi("| a | b | c |\n|---|\n| 1 |\n");
+	assert_non_null(strstr(out.data, "```table\n"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(empty_input),
+		cmocka_unit_test(one_line_ends_with_lf),
+		cmocka_unit_test(links_follow_their_block),
+		cmocka_unit_test(syntax_is_escaped),
+		cmocka_unit_test(deep_nesting),
+		cmocka_unit_test(long_lines_and_bad_tables),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	buf_free(&out);
+	return rc;
+}
