@@ -600,7 +600,7 @@ int server_run(const struct config *given, struct snapshot *snap)
 	srv->sigint.data = srv->sigterm.data = srv->drain.data = srv;
 	uv_signal_start(&srv->sigint, on_signal, SIGINT);
 	uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
-	log_info("serving %s: %zu posts", cfg->capsule_dir,
+	log_info("serving %s: %zu posts", given->capsule_dir,
 	    snapshot_site(snap)->nposts);
 	uv_run(srv->loop, UV_RUN_DEFAULT);
 	rc = 0;

@@ -80,7 +80,7 @@ void buf_puts(struct buf *b, const char *s)
 	buf_put(b, s, strlen(s));
 }
 
-void buf_putc(struct buf *b, char c)
+void buf_putc_slow(struct buf *b, char c)
 {
 	buf_put(b, &c, 1);
 }

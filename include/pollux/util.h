@@ -23,7 +23,17 @@ struct buf {
 
 void buf_put(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+void buf_putc_slow(struct buf *b, char c);
+/* The converters append a byte at a time: keep that path inline. */
+static inline void buf_putc(struct buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+	} else {
+		buf_putc_slow(b, c);
+	}
+}
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Hands data to the caller (never NULL; free it) and empties b. */
