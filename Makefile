@@ -103,7 +103,7 @@ check: pollux
 # Every test runs against both variants; tests/run.sh prints the summary.
 test: $(REL)/pollux $(REL)/render $(call units,$(REL)) \
       $(SAN)/pollux $(SAN)/render $(call units,$(SAN)) $(FUZZERS)
-	@FUZZ=$(FUZZ) sh tests/run.sh $(REL) $(SAN)
+	@FUZZ=$(FUZZ) VALGRIND=1 sh tests/run.sh $(REL) $(SAN)
 
 # Each fuzzer for FUZZ_SECONDS, growing its corpus in build/ (the seeds in
 # tests/fuzz/corpus stay as checked in); crashes land in build/fuzz/.

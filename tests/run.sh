@@ -58,6 +58,20 @@ for variant in "$@"; do
 	done
 done
 
+# The server under valgrind for the Gemini and Gopher end-to-end tests
+# (the timing-heavy operations tests stay with the faster variants).
+if [ -n "${VALGRIND:-}" ] && command -v valgrind >/dev/null; then
+	echo "== valgrind"
+	for e2e in tests/e2e/test_gemini.py tests/e2e/test_gopher.py; do
+		POLLUX=tests/valgrind-pollux.sh POLLUX_SANITIZED=1 "$PY" "$e2e" \
+		    >build/valgrind-e2e.log 2>&1
+		rc=$?
+		[ $rc -ne 0 ] && cat build/valgrind-e2e.log
+		tail -n 1 build/valgrind-e2e.log | sed "s|^|valgrind $(basename "$e2e"): |"
+		result "valgrind:$e2e" $rc
+	done
+fi
+
 # The fuzz targets over their checked-in seeds (and any regression inputs).
 if [ -n "${FUZZ:-}" ]; then
 	echo "== $FUZZ"
