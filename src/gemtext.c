@@ -8,6 +8,7 @@
 
 #include "pollux/htmltext.h"
 #include "pollux/markdown.h"
+#include "pollux/mdtable.h"
 #include "pollux/util.h"
 
 /*
@@ -33,8 +34,7 @@ struct link {
 };
 
 struct render {
-	const char *md;
-	size_t mdlen;
+	struct md_source src;    /* the Markdown, by line, for tables */
 	const struct render_opts *o;
 	struct buf *out;
 	bool started;            /* something was written: blank lines between */
@@ -198,130 +198,59 @@ static void text_lines(struct render *r, const char *first_prefix,
 
 /* --- tables ---------------------------------------------------------- */
 
-static const char *source_line(struct render *r, int line, size_t *len)
-{
-	const char *p = r->md, *end = r->md + r->mdlen;
-	for (int i = 1; i < line && p < end; i++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		p = nl ? nl + 1 : end;
-	}
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-	if (n && p[n - 1] == '\r')
-		n--;
-	*len = n;
-	return p;
-}
-
-/* A row "| a | b |" without its outer pipes and blanks; NULL if not one. */
-static const char *table_row(const char *s, size_t n, size_t *len)
-{
-	while (n && (*s == ' ' || *s == '\t' || *s == '>'))
-		s++, n--;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n < 2 || s[0] != '|' || s[n - 1] != '|')
-		return NULL;
-	*len = n - 2;
-	return s + 1;
-}
-
-static bool is_separator(const char *s, size_t n)
-{
-	bool dash = false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '-')
-			dash = true;
-		else if (!strchr(":| \t", s[i]))
-			return false;
-	}
-	return dash;
-}
-
-/* cmark (without GFM) reads a pipe table as a paragraph: when all its
- * source lines are "| ... |", show it preformatted, columns aligned. */
+/* A pipe table (see mdtable.c) as a preformatted block, columns aligned. */
 static bool render_table(struct render *r, cmark_node *para, const char *prefix)
 {
-	int first = cmark_node_get_start_line(para);
-	int last = cmark_node_get_end_line(para);
-	if (first < 1 || last <= first)
+	struct md_table t;
+	if (!md_table_read(&r->src, para, &t))
 		return false;
-	size_t nrows = (size_t)(last - first + 1), ncols = 0;
-	struct buf *cells = NULL;
-	size_t *widths = NULL;
-	bool *sep = xcalloc(nrows, sizeof *sep);
-	for (int pass = 0; pass < 2; pass++) {
-		for (int l = first; l <= last; l++) {
-			size_t n, len;
-			const char *s = source_line(r, l, &n);
-			const char *row = table_row(s, n, &len);
-			if (!row) {
-				free(sep);
-				return false;   /* pass 0 only: nothing written yet */
-			}
-			size_t ri = (size_t)(l - first), col = 0;
-			sep[ri] = is_separator(row, len);
-			for (size_t i = 0; i <= len; col++) {
-				size_t j = i;
-				while (j < len && !(row[j] == '|' && (j == i ||
-				    row[j - 1] != '\\')))
-					j++;
-				if (pass == 1 && col < ncols && !sep[ri]) {
-					size_t a = i, e = j;
-					while (a < e && (row[a] == ' ' || row[a] == '\t'))
-						a++;
-					while (e > a && (row[e - 1] == ' ' || row[e - 1] == '\t'))
-						e--;
-					struct buf *c = &cells[ri * ncols + col];
-					cmark_node *doc = cmark_parse_document(row + a, e - a,
-					    CMARK_OPT_DEFAULT);
-					cmark_node *p = cmark_node_first_child(doc);
-					if (p && cmark_node_get_type(p) == CMARK_NODE_PARAGRAPH)
-						inline_text(r, p, c);
-					else
-						buf_put(c, row + a, e - a);
-					cmark_node_free(doc);
-					for (size_t k = 0; k < c->len; k++)
-						if (c->data[k] == '\n')
-							c->data[k] = ' ';
-					size_t w = utf8_len(c->data ? c->data : "", c->len);
-					if (w > widths[col])
-						widths[col] = w;
-				}
-				i = j + 1;
-			}
-			if (pass == 0 && col > ncols)
-				ncols = col;
-		}
-		if (pass == 0) {
-			cells = xcalloc(nrows * ncols, sizeof *cells);
-			widths = xcalloc(ncols, sizeof *widths);
-		}
+	struct buf *cells = xcalloc(t.rows * t.cols, sizeof *cells);
+	size_t *widths = xcalloc(t.cols, sizeof *widths);
+	for (size_t i = 0; i < t.rows * t.cols; i++) {
+		struct buf *c = &cells[i];
+		cmark_node *doc = cmark_parse_document(t.cells[i],
+		    strlen(t.cells[i]), CMARK_OPT_DEFAULT);
+		cmark_node *p = cmark_node_first_child(doc);
+		if (p && cmark_node_get_type(p) == CMARK_NODE_PARAGRAPH)
+			inline_text(r, p, c);
+		else
+			buf_puts(c, t.cells[i]);
+		cmark_node_free(doc);
+		for (size_t k = 0; k < c->len; k++)
+			if (c->data[k] == '\n')
+				c->data[k] = ' ';
+		size_t w = utf8_len(c->data ? c->data : "", c->len);
+		if (w > widths[i % t.cols])
+			widths[i % t.cols] = w;
 	}
 	buf_printf(r->out, "%s```table\n", prefix);
-	for (size_t ri = 0; ri < nrows; ri++) {
-		buf_puts(r->out, prefix);
-		size_t start = r->out->len;
-		for (size_t col = 0; col < ncols; col++) {
-			struct buf *c = &cells[ri * ncols + col];
-			size_t w = sep[ri] ? 0 : utf8_len(c->data ? c->data : "", c->len);
-			if (col)
-				buf_puts(r->out, sep[ri] ? "-+-" : " | ");
-			if (!sep[ri] && c->len)
-				buf_put(r->out, c->data, c->len);
-			for (size_t k = w; k < widths[col]; k++)
-				buf_putc(r->out, sep[ri] ? '-' : ' ');
+	for (size_t row = 0; row < t.rows; row++) {
+		for (int rule = 0; rule <= (row == 0 && t.header); rule++) {
+			buf_puts(r->out, prefix);
+			size_t start = r->out->len;
+			for (size_t col = 0; col < t.cols; col++) {
+				struct buf *c = &cells[row * t.cols + col];
+				size_t w = rule ? 0 : utf8_len(c->data ? c->data : "",
+				    c->len);
+				if (col)
+					buf_puts(r->out, rule ? "-+-" : " | ");
+				if (!rule && c->len)
+					buf_put(r->out, c->data, c->len);
+				for (size_t k = w; k < widths[col]; k++)
+					buf_putc(r->out, rule ? '-' : ' ');
+			}
+			while (r->out->len > start &&
+			    r->out->data[r->out->len - 1] == ' ')
+				r->out->len--;
+			buf_putc(r->out, '\n');
 		}
-		while (r->out->len > start && r->out->data[r->out->len - 1] == ' ')
-			r->out->len--;
-		buf_putc(r->out, '\n');
 	}
 	buf_printf(r->out, "%s```\n", prefix);
-	for (size_t i = 0; i < nrows * ncols; i++)
+	for (size_t i = 0; i < t.rows * t.cols; i++)
 		buf_free(&cells[i]);
 	free(cells);
 	free(widths);
-	free(sep);
+	md_table_free(&t);
 	r->started = true;
 	return true;
 }
@@ -501,7 +430,7 @@ static void render_block(struct render *r, cmark_node *n, const char *prefix,
 void gemtext_render(const char *md, size_t len, const struct render_opts *o,
     struct buf *out)
 {
-	struct render r = {.md = md, .mdlen = len, .o = o, .out = out};
+	struct render r = {.src = {md, len, NULL, 0}, .o = o, .out = out};
 	cmark_node *doc = cmark_parse_document(md, len, CMARK_OPT_VALIDATE_UTF8);
 	for (cmark_node *n = cmark_node_first_child(doc); n;
 	    n = cmark_node_next(n)) {
@@ -519,5 +448,6 @@ void gemtext_render(const char *md, size_t len, const struct render_opts *o,
 		}
 	}
 	free(r.links);
+	md_source_free(&r.src);
 	cmark_node_free(doc);
 }

@@ -10,6 +10,7 @@
 
 #include "pollux/htmltext.h"
 #include "pollux/markdown.h"
+#include "pollux/mdtable.h"
 #include "pollux/util.h"
 
 /*
@@ -67,8 +68,7 @@ struct render {
 	struct list			*ls;
 	size_t				 nls, capls;
 	struct refs			 refs;
-	size_t				*lines;	/* offsets of source lines */
-	size_t				 nlines;
+	struct md_source		 src;	/* for reading tables */
 };
 
 /* ---- UTF-8 helpers ------------------------------------------------- */
@@ -518,144 +518,25 @@ static void render_wrapped(struct render *r, cmark_node *node,
 	end_block(r, node);
 }
 
-/* Source line number lineno (1-based) without its end of line. */
-static const char *src_line(struct render *r, int lineno, size_t *len)
-{
-	size_t i, end;
-
-	if (!r->lines) {
-		size_t count = 1;
-		for (i = 0; i < r->mdlen; i++)
-			if (r->md[i] == '\n')
-				count++;
-		r->lines = xmalloc(count * sizeof(*r->lines));
-		r->lines[r->nlines++] = 0;
-		for (i = 0; i < r->mdlen; i++)
-			if (r->md[i] == '\n')
-				r->lines[r->nlines++] = i + 1;
-	}
-	if (lineno < 1 || (size_t)lineno > r->nlines)
-		return NULL;
-	i = r->lines[lineno - 1];
-	end = (size_t)lineno < r->nlines ? r->lines[lineno] - 1 : r->mdlen;
-	while (end > i && (r->md[end - 1] == '\r' || r->md[end - 1] == '\n'))
-		end--;
-	*len = end - i;
-	return r->md + i;
-}
-
-struct table {
-	struct buf	*cells;		/* rows * cols, row by row */
-	size_t		 rows, cols;
-	size_t		*width;
-	char		*align;		/* 'l', 'c' or 'r' per column */
-	bool		 header;	/* row 1 was the |---| line */
-};
-
-/* The row of a pipe table on this source line, stripped of container
- * markers and outer pipes; NULL when the line is not one. */
-static const char *table_row(const char *s, size_t n, size_t *len)
-{
-	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '>'))
-		s++, n--;
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n < 2 || s[0] != '|' || s[n - 1] != '|')
-		return NULL;
-	*len = n - 2;
-	return s + 1;
-}
-
-static bool is_delim_cell(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if (i < n && s[i] == ':')
-		i++;
-	if (i >= n || s[i] != '-')
-		return false;
-	while (i < n && s[i] == '-')
-		i++;
-	if (i < n && s[i] == ':')
-		i++;
-	return i == n;
-}
-
-/* Splits a row at the pipes not escaped with a backslash; calls back
- * with each trimmed cell. Returns the number of cells. */
-static size_t split_row(const char *s, size_t n,
-    void (*cb)(void *, size_t, const char *, size_t), void *arg)
-{
-	size_t count = 0, i = 0, a, e;
-
-	for (;;) {
-		a = i;
-		while (i < n && !(s[i] == '|' && (i == 0 || s[i - 1] != '\\')))
-			i++;
-		e = i;
-		while (a < e && (s[a] == ' ' || s[a] == '\t'))
-			a++;
-		while (e > a && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-			e--;
-		if (cb)
-			cb(arg, count, s + a, e - a);
-		count++;
-		if (i >= n)
-			return count;
-		i++;
-	}
-}
-
-static void check_delim(void *arg, size_t i, const char *s, size_t n)
-{
-	bool *ok = arg;
-
-	(void)i;
-	if (!is_delim_cell(s, n))
-		*ok = false;
-}
-
-struct cell_ctx {
-	struct render	*r;
-	struct table	*t;
-	size_t		 row;
-};
-
 /* A cell is Markdown too: its inlines are rendered like a paragraph's. */
-static void fill_cell(void *arg, size_t col, const char *s, size_t n)
+static void cell_text(struct render *r, const char *md, struct buf *b)
 {
-	struct cell_ctx *cc = arg;
-	struct buf *b = &cc->t->cells[cc->row * cc->t->cols + col];
-	cmark_node *doc = cmark_parse_document(s, n, PARSE_OPTS);
+	cmark_node *doc = cmark_parse_document(md, strlen(md), PARSE_OPTS);
 	cmark_node *c = cmark_node_first_child(doc);
-	size_t w;
 
 	if (c && cmark_node_get_type(c) == CMARK_NODE_PARAGRAPH &&
 	    !cmark_node_next(c))
-		inline_text(cc->r, c, b);
+		inline_text(r, c, b);
 	else if (c)	/* "1." or "-" alone: not a list here */
-		buf_put(b, s, n);
+		buf_puts(b, md);
 	cmark_node_free(doc);
 	for (size_t i = 0; i < b->len; i++)
 		if (b->data[i] == '\n')
 			b->data[i] = ' ';
-	if ((w = utf8_len(b->data ? b->data : "", b->len)) > cc->t->width[col])
-		cc->t->width[col] = w;
 }
 
-static void set_align(void *arg, size_t col, const char *s, size_t n)
-{
-	struct table *t = arg;
-
-	if (col >= t->cols || n == 0)
-		return;
-	if (s[0] == ':' && s[n - 1] == ':' && n > 1)
-		t->align[col] = 'c';
-	else if (s[n - 1] == ':')
-		t->align[col] = 'r';
-}
-
-static void emit_table(struct render *r, struct table *t)
+static void emit_table(struct render *r, const struct md_table *t,
+    const struct buf *cells, const size_t *width)
 {
 	struct buf line = {0};
 	size_t w, pad, left;
@@ -664,11 +545,11 @@ static void emit_table(struct render *r, struct table *t)
 		line.len = 0;
 		buf_puts(&line, CODE_INDENT);
 		for (size_t col = 0; col < t->cols; col++) {
-			struct buf *c = &t->cells[row * t->cols + col];
+			const struct buf *c = &cells[row * t->cols + col];
 			if (col > 0)
 				buf_puts(&line, "  ");
 			w = utf8_len(c->data ? c->data : "", c->len);
-			pad = t->width[col] - w;
+			pad = width[col] - w;
 			left = t->align[col] == 'r' ? pad :
 			    t->align[col] == 'c' ? pad / 2 : 0;
 			for (size_t i = 0; i < left; i++)
@@ -684,7 +565,7 @@ static void emit_table(struct render *r, struct table *t)
 			for (size_t col = 0; col < t->cols; col++) {
 				if (col > 0)
 					buf_puts(&line, "  ");
-				for (size_t i = 0; i < t->width[col]; i++)
+				for (size_t i = 0; i < width[col]; i++)
 					buf_putc(&line, '-');
 			}
 			emit_line(r, line.data, line.len);
@@ -693,61 +574,29 @@ static void emit_table(struct render *r, struct table *t)
 	buf_free(&line);
 }
 
-/* cmark without the GFM extension reads a pipe table as a paragraph:
- * when every source line of it is "| ... |", lay it out as a table.
- * Returns false (having written nothing) when it is not one. */
+/* A pipe table (see mdtable.c) is laid out with its columns aligned.
+ * Returns false (having written nothing) when the paragraph is not one. */
 static bool render_table(struct render *r, cmark_node *node)
 {
-	int first = cmark_node_get_start_line(node);
-	int last = cmark_node_get_end_line(node);
-	int col0 = cmark_node_get_start_column(node);
-	struct table t = {0};
-	struct cell_ctx cc = { r, &t, 0 };
-	const char *s, *row;
-	size_t n, len, nrows, k;
-	bool delim = true;
-	int i;
+	struct md_table t;
+	size_t i, w;
 
-	if (first < 1 || last <= first)
+	if (!md_table_read(&r->src, node, &t))
 		return false;
-	nrows = (size_t)(last - first + 1);
-	for (i = first; i <= last; i++) {
-		if (!(s = src_line(r, i, &n)))
-			return false;
-		if (i == first && col0 > 1 && (size_t)(col0 - 1) <= n)
-			s += col0 - 1, n -= (size_t)(col0 - 1);
-		if (!(row = table_row(s, n, &len)))
-			return false;
-		k = split_row(row, len, NULL, NULL);
-		if (k > t.cols)
-			t.cols = k;
-		if (i == first + 1)
-			split_row(row, len, check_delim, &delim);
+	struct buf *cells = xcalloc(t.rows * t.cols, sizeof(*cells));
+	size_t *width = xcalloc(t.cols, sizeof(*width));
+	for (i = 0; i < t.rows * t.cols; i++) {
+		cell_text(r, t.cells[i], &cells[i]);
+		w = utf8_len(cells[i].data ? cells[i].data : "", cells[i].len);
+		if (w > width[i % t.cols])
+			width[i % t.cols] = w;
 	}
-	t.header = delim;
-	t.rows = nrows - (delim ? 1 : 0);
-	t.cells = xcalloc(t.rows * t.cols, sizeof(*t.cells));
-	t.width = xcalloc(t.cols, sizeof(*t.width));
-	t.align = xmalloc(t.cols);
-	memset(t.align, 'l', t.cols);
-	for (i = first; i <= last; i++) {
-		s = src_line(r, i, &n);
-		if (i == first && col0 > 1 && (size_t)(col0 - 1) <= n)
-			s += col0 - 1, n -= (size_t)(col0 - 1);
-		row = table_row(s, n, &len);
-		if (delim && i == first + 1) {
-			split_row(row, len, set_align, &t);
-			continue;
-		}
-		split_row(row, len, fill_cell, &cc);
-		cc.row++;
-	}
-	emit_table(r, &t);
-	for (k = 0; k < t.rows * t.cols; k++)
-		buf_free(&t.cells[k]);
-	free(t.cells);
-	free(t.width);
-	free(t.align);
+	emit_table(r, &t, cells, width);
+	for (i = 0; i < t.rows * t.cols; i++)
+		buf_free(&cells[i]);
+	free(cells);
+	free(width);
+	md_table_free(&t);
 	end_block(r, node);
 	return true;
 }
@@ -864,8 +713,8 @@ static void enter_list(struct render *r, cmark_node *node)
 		for (digits = 1; max >= 10; max /= 10)
 			digits++;
 		l->width = (size_t)digits + 2;
-	} else if (item && (s = src_line(r, cmark_node_get_start_line(item),
-	    &n)) != NULL) {
+	} else if (item && (s = md_source_line(&r->src,
+	    cmark_node_get_start_line(item), &n)) != NULL) {
 		/* The bullet the author chose, which cmark keeps private. */
 		col = (size_t)cmark_node_get_start_column(item);
 		if (col >= 1 && col <= n && strchr("-*+", s[col - 1]))
@@ -933,6 +782,7 @@ void gophertext_render(const char *md, size_t len,
 
 	r.md = md;
 	r.mdlen = len;
+	r.src = (struct md_source){ md, len, NULL, 0 };
 	r.o = o;
 	r.out = out;
 	r.start = out->len;
@@ -1009,7 +859,7 @@ void gophertext_render(const char *md, size_t len,
 		free(r.refs.urls[i]);
 	free(r.refs.urls);
 	free(r.refs.slots);
-	free(r.lines);
+	md_source_free(&r.src);
 }
 
 /* ---- gophermaps ---------------------------------------------------- */
