@@ -194,6 +194,39 @@ def gopher(port, raw, host="127.0.0.1"):
             data += chunk
 
 
+def connect_many(port, n):
+    """n plain connections that send nothing."""
+    return [socket.create_connection(("127.0.0.1", port), TIMEOUT)
+            for _ in range(n)]
+
+
+def read_until_closed(sock, timeout=5):
+    """Everything the server sends before it closes; a reset counts as a
+    close. Closes sock."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except ConnectionResetError:
+        pass
+    sock.close()
+    return data
+
+
+def connect_and_read(port):
+    """Connects and reads until the server closes. A connection reset while
+    connecting (the server closed it at once) reads as nothing."""
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), TIMEOUT)
+    except ConnectionResetError:
+        return b""
+    return read_until_closed(sock)
+
+
 def run(module_name):
     """unittest, ending with the line tests/run.sh reads."""
     suite = unittest.defaultTestLoader.loadTestsFromModule(

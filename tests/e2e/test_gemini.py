@@ -12,8 +12,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pollux_harness import (Pollux, client_context, gemini,  # noqa: E402
-                            gemini_half_close, run, write_capsule)
+from pollux_harness import (Pollux, client_context, connect_and_read,  # noqa: E402
+                            connect_many, gemini, gemini_half_close, read_until_closed, run,
+                            write_capsule)
 
 
 class Gemini(unittest.TestCase):
@@ -216,19 +217,13 @@ class Limits(unittest.TestCase):
             for _ in range(20):   # warm up allocators
                 gemini(srv.gemini_port, "gemini://localhost/\r\n")
             rss0 = srv.rss_kib()
-            idle = [socket.create_connection(("127.0.0.1", srv.gemini_port), 5)
-                    for _ in range(200)]
+            idle = connect_many(srv.gemini_port, 200)
             time.sleep(0.3)
             data, _ = gemini(srv.gemini_port, "gemini://localhost/\r\n")
             self.assertTrue(data.startswith(b"20 "))
             time.sleep(2.0)
             for s in idle:
-                s.settimeout(5)
-                try:
-                    self.assertEqual(s.recv(100), b"")   # closed, nothing said
-                except ConnectionResetError:
-                    pass
-                s.close()
+                self.assertEqual(read_until_closed(s), b"")   # nothing said
             time.sleep(0.2)
             self.assertLess(srv.rss_kib(), rss0 + 8 * 1024)
             self.assertLess(srv.open_fds(), 30)
@@ -250,18 +245,10 @@ class Limits(unittest.TestCase):
         srv = Pollux(self.capsule, "--max-connections", "10", ipv6=False)
         time.sleep(0.5)   # the harness's own probe connections are gone
         try:
-            held = [socket.create_connection(("127.0.0.1", srv.gemini_port), 5)
-                    for _ in range(10)]
+            held = connect_many(srv.gemini_port, 10)
             time.sleep(0.3)
-            extra = [socket.create_connection(("127.0.0.1", srv.gemini_port), 5)
-                     for _ in range(10)]
-            for s in extra:
-                s.settimeout(5)
-                try:
-                    self.assertEqual(s.recv(10), b"")
-                except ConnectionResetError:
-                    pass
-                s.close()
+            for _ in range(10):
+                self.assertEqual(connect_and_read(srv.gemini_port), b"")
             for s in held:
                 s.close()
             time.sleep(0.3)

@@ -10,7 +10,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pollux_harness import Pollux, gopher, run, write_capsule  # noqa: E402
+from pollux_harness import (Pollux, connect_and_read, connect_many,  # noqa: E402
+                            gopher, read_until_closed, run, write_capsule)
 
 
 def curl(url):
@@ -193,24 +194,13 @@ class GopherLimits(unittest.TestCase):
             for _ in range(20):
                 gopher(srv.gopher_port, b"/\r\n")
             rss0 = srv.rss_kib()
-            idle = [socket.create_connection(("127.0.0.1", srv.gopher_port), 5)
-                    for _ in range(200)]
+            idle = connect_many(srv.gopher_port, 200)
             time.sleep(0.3)
             self.assertTrue(gopher(srv.gopher_port, b"/\r\n").startswith(b"i"))
             time.sleep(2.0)
             for s in idle:
-                s.settimeout(5)
-                data = b""
-                try:
-                    while True:
-                        chunk = s.recv(4096)
-                        if not chunk:
-                            break
-                        data += chunk
-                except ConnectionResetError:
-                    pass
+                data = read_until_closed(s)
                 self.assertTrue(data.startswith(b"3"), data)   # told, then closed
-                s.close()
             time.sleep(0.2)
             self.assertLess(srv.rss_kib(), rss0 + 8 * 1024)
             self.assertLess(srv.open_fds(), 30)
@@ -221,16 +211,9 @@ class GopherLimits(unittest.TestCase):
         srv = Pollux(self.capsule, "--max-connections", "5", ipv6=False)
         time.sleep(0.5)   # the harness's own probe connections are gone
         try:
-            held = [socket.create_connection(("127.0.0.1", srv.gopher_port), 5)
-                    for _ in range(5)]
+            held = connect_many(srv.gopher_port, 5)
             time.sleep(0.3)
-            extra = socket.create_connection(("127.0.0.1", srv.gopher_port), 5)
-            extra.settimeout(5)
-            try:
-                self.assertEqual(extra.recv(10), b"")
-            except ConnectionResetError:
-                pass
-            extra.close()
+            self.assertEqual(connect_and_read(srv.gopher_port), b"")
             for s in held:
                 s.close()
             time.sleep(0.3)
