@@ -2,7 +2,6 @@
 clients: menus, posts, images, bad selectors, deadlines and the cap."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
