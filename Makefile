@@ -115,7 +115,12 @@ fuzz: $(FUZZERS)
 			$(FUZZ)/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
 	done
 
-bench: pollux
+# The load client of the benchmark.
+build/gemload: contrib/gemload/gemload.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -g $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) -lpthread
+
+bench: pollux build/gemload
 	@sh contrib/bench.sh
 
 install: pollux

@@ -47,8 +47,16 @@ def main():
                         "date: %04d-%02d-%02d\ntags: [%s]\n---\n%s"
                         % (i, i, y, m, d, tags, body(rng, i)))
         start = time.monotonic()
-        pid = os.spawnv(os.P_NOWAIT, POLLUX,
-                        [POLLUX, "--check", "--capsule", root])
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        saved = os.dup(1)
+        os.dup2(devnull, 1)   # pollux's own summary line is not ours
+        try:
+            pid = os.spawnv(os.P_NOWAIT, POLLUX,
+                            [POLLUX, "--check", "--capsule", root])
+        finally:
+            os.dup2(saved, 1)
+            os.close(devnull)
+            os.close(saved)
         _, status, usage = os.wait4(pid, 0)
         elapsed = time.monotonic() - start
         if status != 0:

@@ -1,5 +1,58 @@
 #!/bin/sh
-# make bench: the benchmarks that exist so far, one table of figures.
+# make bench: pollux on loopback with the sample capsule, measured with
+# contrib/gemload; one table. One run on a shared machine: read the
+# figures as rates and ratios, not verdicts.
 set -eu
 cd "$(dirname "$0")/.."
-POLLUX=./pollux python3 contrib/bench-load.py "${BENCH_POSTS:-10000}"
+POLLUX=${POLLUX:-./pollux}
+LOAD=${LOAD:-build/gemload}
+SECONDS_EACH=${BENCH_SECONDS:-3}
+GEM=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+GOPH=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+CERTS=$(mktemp -d)
+trap 'kill $PID 2>/dev/null || true; rm -rf "$CERTS"' EXIT INT TERM
+# --chroot /: the certificate folder stays reachable for a second start.
+"$POLLUX" --capsule capsule --listen 127.0.0.1 --gemini-port "$GEM" \
+	--gopher-port "$GOPH" --certs "$CERTS" --chroot / >/dev/null 2>&1 &
+PID=$!
+sleep 1
+SLUG=$("$POLLUX" --dump gemini://localhost/posts/ | sed -n 's|^=> /posts/\(.*\)\.gmi .*|\1|p' | head -1)
+
+printf '%-34s %5s %9s %8s %8s %7s %12s\n' load conns req/s p50_ms p99_ms errors cpu_us/req
+row() { # name conns args...
+	name=$1 c=$2
+	shift 2
+	out=$("$LOAD" -c "$c" -t "$SECONDS_EACH" -p "$PID" "$@")
+	eval "$(echo "$out" | tr ' ' '\n' | grep -E '^(rps|p50_ms|p99_ms|errors|cpu_us_per_req)=')"
+	printf '%-34s %5s %9s %8s %8s %7s %12s\n' "$name" "$c" "$rps" "$p50_ms" \
+		"$p99_ms" "$errors" "$cpu_us_per_req"
+}
+for c in 1 16 64; do
+	row "gemini home, full handshake" $c "gemini://localhost:$GEM/"
+	row "gemini home, resumed" $c -r "gemini://localhost:$GEM/"
+	row "gemini post, full handshake" $c "gemini://localhost:$GEM/posts/$SLUG.gmi"
+	row "gemini post, resumed" $c -r "gemini://localhost:$GEM/posts/$SLUG.gmi"
+	row "gopher root menu" $c "gopher://localhost:$GOPH/1/"
+	row "gopher post" $c "gopher://localhost:$GOPH/0/posts/$SLUG.txt"
+done
+
+# Idle connections: RSS before and after 1,000 connections that send nothing.
+python3 - "$PID" "$GEM" <<'PY'
+import socket, sys, time
+pid, port = sys.argv[1], int(sys.argv[2])
+def rss():
+    for line in open("/proc/%s/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+before = rss()
+conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(1000)]
+time.sleep(1)
+after = rss()
+print("idle: 1000 connections held, RSS %d KiB -> %d KiB: %.1f KiB per idle connection"
+      % (before, after, (after - before) / 1000))
+for c in conns:
+    c.close()
+PY
+kill $PID
+wait $PID 2>/dev/null || true
+POLLUX="$POLLUX" python3 contrib/bench-load.py "${BENCH_POSTS:-10000}"

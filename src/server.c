@@ -218,7 +218,7 @@ static void on_write(uv_write_t *req, int status)
 		conn_close(c);
 		return;
 	}
-	if (c->ssl && c->phase == RESPONSE && !c->ended)
+	if (c->proto == PROTO_GEMINI && c->phase == RESPONSE && !c->ended)
 		pump_tls(c);
 }
 
@@ -273,7 +273,7 @@ static void respond(struct conn *c)
 	c->body_sent = 0;
 	uv_timer_start(&c->timer, on_timeout, srv->cfg->write_timeout_ms, 0);
 
-	if (c->ssl) {
+	if (c->proto == PROTO_GEMINI) {
 		pump_tls(c);
 		return;
 	}
@@ -298,7 +298,7 @@ static void on_timeout(uv_timer_t *t)
 	/* A Gopher client that never finished its line is told so; a
 	 * Gemini client that stalls is dropped: the spec has no status for
 	 * a request that never came. */
-	if (c->phase == REQUEST && !c->ssl) {
+	if (c->phase == REQUEST && c->proto == PROTO_GOPHER) {
 		respond(c);
 		return;
 	}
@@ -361,6 +361,24 @@ static void advance_tls(struct conn *c)
 	}
 }
 
+static int tls_start(struct conn *c)
+{
+	c->ssl = SSL_new(c->srv->ssl_ctx);
+	c->rbio = BIO_new(BIO_s_mem());
+	c->wbio = BIO_new(BIO_s_mem());
+	if (!c->ssl || !c->rbio || !c->wbio) {
+		BIO_free(c->rbio);
+		BIO_free(c->wbio);
+		return -1;
+	}
+	/* An empty memory BIO means "try again", not end of file. */
+	BIO_set_mem_eof_return(c->rbio, -1);
+	BIO_set_mem_eof_return(c->wbio, -1);
+	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	SSL_set_accept_state(c->ssl);
+	return 0;
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	(void)suggested;
@@ -383,8 +401,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			conn_close(c);
 		return;
 	}
-	if (c->ssl) {
-		if (BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
+	if (c->proto == PROTO_GEMINI) {
+		if ((!c->ssl && tls_start(c) < 0) ||
+		    BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
 			conn_close(c);
 			return;
 		}
@@ -459,20 +478,8 @@ static void on_connection(uv_stream_t *server, int status)
 	unsigned deadline = srv->cfg->request_timeout_ms;
 	c->phase = REQUEST;
 	if (l->proto == PROTO_GEMINI) {
-		c->ssl = SSL_new(srv->ssl_ctx);
-		c->rbio = BIO_new(BIO_s_mem());
-		c->wbio = BIO_new(BIO_s_mem());
-		if (!c->ssl || !c->rbio || !c->wbio) {
-			BIO_free(c->rbio);
-			BIO_free(c->wbio);
-			conn_close(c);
-			return;
-		}
-		/* An empty memory BIO means "try again", not end of file. */
-		BIO_set_mem_eof_return(c->rbio, -1);
-		BIO_set_mem_eof_return(c->wbio, -1);
-		SSL_set_bio(c->ssl, c->rbio, c->wbio);
-		SSL_set_accept_state(c->ssl);
+		/* The TLS state is made when the first bytes arrive, so a
+		 * connection that never sends any costs only this struct. */
 		c->phase = HANDSHAKE;
 		deadline = srv->cfg->handshake_timeout_ms;
 	}
