@@ -53,6 +53,7 @@ void config_usage(FILE *out)
 	    "  --request-timeout MS     request line deadline (default: 5000)\n"
 	    "  -c, --config FILE        read options from FILE (\"key value\" lines,\n"
 	    "                           keys named like the options); flags win\n"
+	    "  --workers N              threads serving requests (default: one per CPU)\n"
 	    "  --user NAME              started as root: the user to run as after\n"
 	    "                           binding the ports (default: nobody)\n"
 	    "  --chroot DIR             started as root: the folder to chroot to\n"
@@ -104,7 +105,8 @@ static int parse_uint(const struct origin *o, const char *name,
 
 enum { OPT_CAPSULE = 256, OPT_HOSTNAME, OPT_LISTEN, OPT_GEMINI_PORT,
 	OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT, OPT_CERT, OPT_KEY, OPT_CERTS,
-	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_USER, OPT_CHROOT,
+	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_WORKERS, OPT_USER,
+	OPT_CHROOT,
 	OPT_CONFIG, OPT_CHECK,
 	OPT_DUMP, OPT_HELP, OPT_VERSION };
 
@@ -122,6 +124,7 @@ static const struct option options[] = {
 	{"max-connections", required_argument, NULL, OPT_MAX_CONN},
 	{"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
 	{"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
+	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"user", required_argument, NULL, OPT_USER},
 	{"chroot", required_argument, NULL, OPT_CHROOT},
 	{"config", required_argument, NULL, OPT_CONFIG},
@@ -173,6 +176,8 @@ static int set_option(struct config *c, int id, const char *arg,
 	case OPT_REQ_TIMEOUT:
 		return parse_uint(o, name, arg, 10, 600000,
 		    &c->request_timeout_ms);
+	case OPT_WORKERS:
+		return parse_uint(o, name, arg, 1, 256, &c->workers);
 	case OPT_USER: c->user = arg; return 0;
 	case OPT_CHROOT: c->chroot_dir = arg; return 0;
 	case OPT_CONFIG: c->config_file = arg; return 0;

@@ -2,10 +2,16 @@
  * reads one request line (through TLS memory BIOs for Gemini), gets its
  * pre-rendered reply, writes it and closes; every phase has a deadline and
  * the number of open connections has a cap. */
+#include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -24,11 +30,12 @@
 #define DRAIN_MS 5000               /* how long a stop waits for requests */
 
 struct server;
+struct worker;
 
 struct listener {
 	uv_tcp_t tcp;
 	enum proto proto;
-	struct server *srv;
+	struct worker *w;
 };
 
 enum phase { HANDSHAKE, REQUEST, RESPONSE, CLOSING };
@@ -36,8 +43,8 @@ enum phase { HANDSHAKE, REQUEST, RESPONSE, CLOSING };
 struct conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer;
-	struct server *srv;
-	struct conn *prev, *next;    /* every open connection, for a stop */
+	struct worker *w;
+	struct conn *prev, *next;    /* the worker's open connections */
 	enum proto proto;
 	enum phase phase;
 	int open_handles;
@@ -52,22 +59,35 @@ struct conn {
 	char client[64];
 };
 
-struct server {
-	uv_loop_t *loop;
-	const struct config *cfg;    /* points at config, below */
-	struct config config;        /* ours: the capsule path may change */
-	char *capsule;               /* the capsule's path after a chroot */
-	struct snapshot *snap;       /* the current one; a reload swaps it */
-	struct reloader *reloader;
-	SSL_CTX *ssl_ctx;
+/* One thread with its own loop and its own listening sockets on the shared
+ * ports (SO_REUSEPORT lets the kernel spread connections over them). */
+struct worker {
+	struct server *srv;
+	uv_loop_t loop;
+	uv_thread_t thread;
+	uv_async_t stop;             /* the main thread asks for a stop */
+	uv_timer_t drain;
 	struct listener *listeners;
 	size_t nlisteners;
 	struct conn *conns;
 	unsigned nconns;
-	uv_signal_t sigint, sigterm;
-	uv_timer_t drain;
 	bool stopping;
 	char readbuf[64 << 10];      /* every read lands here: one loop, one reader */
+};
+
+struct server {
+	const struct config *cfg;    /* points at config, below */
+	struct config config;        /* ours: the capsule path may change */
+	char *capsule;               /* the capsule's path after a chroot */
+	uv_mutex_t snap_lock;        /* guards snap against a reload's swap */
+	struct snapshot *snap;       /* the current one */
+	struct reloader *reloader;
+	SSL_CTX *ssl_ctx;
+	struct worker *workers;      /* workers[0] runs on the main thread */
+	unsigned nworkers;
+	atomic_uint open;            /* connections, all workers together */
+	uv_signal_t sigint, sigterm;
+	bool stopping;
 };
 
 static void conn_close(struct conn *c);
@@ -75,13 +95,17 @@ static void respond(struct conn *c);
 
 /* --- closing --------------------------------------------------------- */
 
-static void maybe_finish_stop(struct server *srv)
+/* A stopping worker ends its loop once its last connection is gone. */
+static void maybe_finish_stop(struct worker *w)
 {
-	if (!srv->stopping || srv->nconns)
+	if (!w->stopping || w->nconns)
 		return;
-	uv_close((uv_handle_t *)&srv->sigint, NULL);
-	uv_close((uv_handle_t *)&srv->sigterm, NULL);
-	uv_close((uv_handle_t *)&srv->drain, NULL);
+	uv_close((uv_handle_t *)&w->stop, NULL);
+	uv_close((uv_handle_t *)&w->drain, NULL);
+	if (w == &w->srv->workers[0]) {
+		uv_close((uv_handle_t *)&w->srv->sigint, NULL);
+		uv_close((uv_handle_t *)&w->srv->sigterm, NULL);
+	}
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -89,18 +113,19 @@ static void on_handle_closed(uv_handle_t *h)
 	struct conn *c = h->data;
 	if (--c->open_handles)
 		return;
-	struct server *srv = c->srv;
+	struct worker *w = c->w;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		srv->conns = c->next;
+		w->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
 	SSL_free(c->ssl);
 	snapshot_unref(c->snap);
 	free(c);
-	srv->nconns--;
-	maybe_finish_stop(srv);
+	w->nconns--;
+	atomic_fetch_sub(&w->srv->open, 1);
+	maybe_finish_stop(w);
 }
 
 static void conn_close(struct conn *c)
@@ -244,7 +269,7 @@ static void on_timeout(uv_timer_t *t);
 
 static void respond(struct conn *c)
 {
-	struct server *srv = c->srv;
+	const struct config *cfg = c->w->srv->cfg;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	struct request_ctx ctx = {NULL, 0};
 	struct sockaddr_storage ss;
@@ -263,15 +288,15 @@ static void respond(struct conn *c)
 		ctx.local_addr = local;
 	}
 	if (c->proto == PROTO_GEMINI)
-		gemini_respond(c->snap, srv->cfg, &ctx, c->req, c->req_len,
+		gemini_respond(c->snap, cfg, &ctx, c->req, c->req_len,
 		    &c->reply);
 	else
-		gopher_respond(c->snap, srv->cfg, &ctx, c->req, c->req_len,
+		gopher_respond(c->snap, cfg, &ctx, c->req, c->req_len,
 		    &c->reply);
 	log_request(c);
 	c->phase = RESPONSE;
 	c->body_sent = 0;
-	uv_timer_start(&c->timer, on_timeout, srv->cfg->write_timeout_ms, 0);
+	uv_timer_start(&c->timer, on_timeout, cfg->write_timeout_ms, 0);
 
 	if (c->proto == PROTO_GEMINI) {
 		pump_tls(c);
@@ -333,7 +358,7 @@ static void advance_tls(struct conn *c)
 		}
 		c->phase = REQUEST;
 		uv_timer_start(&c->timer, on_timeout,
-		    c->srv->cfg->request_timeout_ms, 0);
+		    c->w->srv->cfg->request_timeout_ms, 0);
 	}
 	while (c->phase == REQUEST) {
 		char buf[REQUEST_READ_MAX];
@@ -363,7 +388,7 @@ static void advance_tls(struct conn *c)
 
 static int tls_start(struct conn *c)
 {
-	c->ssl = SSL_new(c->srv->ssl_ctx);
+	c->ssl = SSL_new(c->w->srv->ssl_ctx);
 	c->rbio = BIO_new(BIO_s_mem());
 	c->wbio = BIO_new(BIO_s_mem());
 	if (!c->ssl || !c->rbio || !c->wbio) {
@@ -383,8 +408,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	(void)suggested;
 	struct conn *c = h->data;
-	buf->base = c->srv->readbuf;
-	buf->len = sizeof c->srv->readbuf;
+	buf->base = c->w->readbuf;
+	buf->len = sizeof c->w->readbuf;
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -437,17 +462,30 @@ static void client_name(uv_tcp_t *tcp, char *out, size_t n)
 		uv_ip4_name((struct sockaddr_in *)&ss, out, n);
 }
 
+/* The snapshot new requests get; a reload may swap it from another
+ * thread, so the pointer is read and referenced under the lock. */
+static struct snapshot *current_snapshot(struct server *srv)
+{
+	uv_mutex_lock(&srv->snap_lock);
+	struct snapshot *s = srv->snap;
+	snapshot_ref(s);
+	uv_mutex_unlock(&srv->snap_lock);
+	return s;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct listener *l = server->data;
-	struct server *srv = l->srv;
-	if (status < 0 || srv->stopping)
+	struct worker *w = l->w;
+	struct server *srv = w->srv;
+	if (status < 0 || w->stopping)
 		return;
-	if (srv->nconns >= srv->cfg->max_connections) {
+	if (atomic_fetch_add(&srv->open, 1) >= srv->cfg->max_connections) {
 		/* Over the cap: accept and close at once, so the backlog never
 		 * fills and we keep accepting once load drops. */
+		atomic_fetch_sub(&srv->open, 1);
 		uv_tcp_t *t = xmalloc(sizeof *t);
-		uv_tcp_init(srv->loop, t);
+		uv_tcp_init(&w->loop, t);
 		if (uv_accept(server, (uv_stream_t *)t) == 0)
 			uv_tcp_close_reset(t, on_refused_closed);
 		else
@@ -455,20 +493,19 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	struct conn *c = xcalloc(1, sizeof *c);
-	c->srv = srv;
+	c->w = w;
 	c->proto = l->proto;
 	c->start = uv_hrtime();
-	uv_tcp_init(srv->loop, &c->tcp);
-	uv_timer_init(srv->loop, &c->timer);
+	uv_tcp_init(&w->loop, &c->tcp);
+	uv_timer_init(&w->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
 	c->open_handles = 2;
-	c->next = srv->conns;
-	if (srv->conns)
-		srv->conns->prev = c;
-	srv->conns = c;
-	srv->nconns++;
-	c->snap = srv->snap;
-	snapshot_ref(c->snap);
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	c->snap = current_snapshot(srv);
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
 		conn_close(c);
 		return;
@@ -490,48 +527,91 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* --- listening and stopping ----------------------------------------- */
 
+/* A listening socket of its own for every worker, on the shared port. */
+static int open_listener(const struct sockaddr *sa, bool v6)
+{
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+	    sizeof one) < 0) ||
+	    bind(fd, sa, v6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in)) < 0 || listen(fd, 4096) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static int listen_on(struct server *srv, const char *addr, unsigned port,
     enum proto proto, bool required)
 {
 	struct sockaddr_storage ss;
-	unsigned flags = 0;
-	if (uv_ip6_addr(addr, (int)port, (struct sockaddr_in6 *)&ss) == 0)
-		flags = UV_TCP_IPV6ONLY;
-	else if (uv_ip4_addr(addr, (int)port, (struct sockaddr_in *)&ss) != 0) {
+	bool v6 = uv_ip6_addr(addr, (int)port, (struct sockaddr_in6 *)&ss) == 0;
+	if (!v6 && uv_ip4_addr(addr, (int)port, (struct sockaddr_in *)&ss) != 0) {
 		log_error("--listen %s: not an IPv4 or IPv6 address", addr);
 		return -1;
 	}
-	struct listener *l = &srv->listeners[srv->nlisteners];
-	uv_tcp_init(srv->loop, &l->tcp);
-	l->tcp.data = l;
-	l->proto = proto;
-	l->srv = srv;
-	int rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, flags);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
 	const char *scheme = proto == PROTO_GEMINI ? "gemini" : "gopher";
-	if (rc < 0) {
-		uv_close((uv_handle_t *)&l->tcp, NULL);
-		/* The default "::" is skipped quietly on a host without IPv6. */
-		if (!required && (rc == UV_EAFNOSUPPORT || rc == UV_EADDRNOTAVAIL))
-			return 0;
-		log_error("cannot listen on %s port %u (%s): %s", addr, port,
-		    scheme, uv_strerror(rc));
-		return -1;
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		struct worker *w = &srv->workers[i];
+		int fd = open_listener((struct sockaddr *)&ss, v6);
+		if (fd < 0) {
+			/* The default "::" is skipped quietly without IPv6. */
+			if (!required && (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL))
+				return 0;
+			log_error("cannot listen on %s port %u (%s): %s", addr, port,
+			    scheme, strerror(-fd));
+			return -1;
+		}
+		struct listener *l = &w->listeners[w->nlisteners++];
+		uv_tcp_init(&w->loop, &l->tcp);
+		l->tcp.data = l;
+		l->proto = proto;
+		l->w = w;
+		int rc = uv_tcp_open(&l->tcp, fd);
+		if (rc == 0)
+			rc = uv_listen((uv_stream_t *)&l->tcp, 4096, on_connection);
+		if (rc < 0) {
+			log_error("cannot listen on %s port %u (%s): %s", addr, port,
+			    scheme, uv_strerror(rc));
+			return -1;
+		}
 	}
-	srv->nlisteners++;
-	log_info("listening on %s://%s%s%s:%u/", scheme, flags ? "[" : "", addr,
-	    flags ? "]" : "", port);
+	log_info("listening on %s://%s%s%s:%u/", scheme, v6 ? "[" : "", addr,
+	    v6 ? "]" : "", port);
 	return 0;
 }
 
 static void on_drain_timeout(uv_timer_t *t)
 {
-	struct server *srv = t->data;
-	for (struct conn *c = srv->conns, *next; c; c = next) {
+	struct worker *w = t->data;
+	for (struct conn *c = w->conns, *next; c; c = next) {
 		next = c->next;
 		conn_close(c);
 	}
+}
+
+/* On the worker's own thread: stop accepting, close idle connections, and
+ * give the ones that are answering DRAIN_MS to finish. */
+static void worker_stop(uv_async_t *a)
+{
+	struct worker *w = a->data;
+	w->stopping = true;
+	for (size_t i = 0; i < w->nlisteners; i++)
+		uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->phase != RESPONSE)
+			conn_close(c);
+	}
+	uv_timer_start(&w->drain, on_drain_timeout, DRAIN_MS, 0);
+	maybe_finish_stop(w);
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -540,28 +620,55 @@ static void on_signal(uv_signal_t *sig, int signum)
 	if (srv->stopping)
 		return;
 	log_info("signal %d: stopping, %u request%s in flight", signum,
-	    srv->nconns, srv->nconns == 1 ? "" : "s");
+	    atomic_load(&srv->open), atomic_load(&srv->open) == 1 ? "" : "s");
 	srv->stopping = true;
 	reloader_stop(srv->reloader);
-	for (size_t i = 0; i < srv->nlisteners; i++)
-		uv_close((uv_handle_t *)&srv->listeners[i].tcp, NULL);
-	/* Requests in flight may finish; idle ones are closed at once. */
-	for (struct conn *c = srv->conns, *next; c; c = next) {
-		next = c->next;
-		if (c->phase != RESPONSE)
-			conn_close(c);
-	}
-	uv_timer_start(&srv->drain, on_drain_timeout, DRAIN_MS, 0);
-	maybe_finish_stop(srv);
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		uv_async_send(&srv->workers[i].stop);
 }
 
 /* Requests already running keep the snapshot they hold; new ones get this. */
 static void on_reload(void *ctx, struct snapshot *fresh)
 {
 	struct server *srv = ctx;
+	uv_mutex_lock(&srv->snap_lock);
 	struct snapshot *old = srv->snap;
 	srv->snap = fresh;
+	uv_mutex_unlock(&srv->snap_lock);
 	snapshot_unref(old);
+}
+
+static void worker_thread(void *arg)
+{
+	struct worker *w = arg;
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+}
+
+static void worker_init(struct server *srv, struct worker *w, size_t nlisten)
+{
+	w->srv = srv;
+	uv_loop_init(&w->loop);
+	uv_async_init(&w->loop, &w->stop, worker_stop);
+	uv_timer_init(&w->loop, &w->drain);
+	w->stop.data = w->drain.data = w;
+	w->listeners = xcalloc(nlisten, sizeof *w->listeners);
+}
+
+/* Closes whatever is left on a worker's loop, runs it out, and frees it. */
+static void worker_free(struct worker *w)
+{
+	if (!w->srv)
+		return;
+	if (!w->stopping) {   /* never started: nothing is connected */
+		for (size_t i = 0; i < w->nlisteners; i++)
+			uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
+		uv_close((uv_handle_t *)&w->stop, NULL);
+		uv_close((uv_handle_t *)&w->drain, NULL);
+	}
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&w->loop) != 0)
+		log_error("event loop closed with handles still open");
+	free(w->listeners);
 }
 
 int server_run(const struct config *given, struct snapshot *snap)
@@ -573,9 +680,13 @@ int server_run(const struct config *given, struct snapshot *snap)
 	srv->cfg = &srv->config;
 	const struct config *cfg = srv->cfg;
 	srv->snap = snap;
-	srv->loop = xmalloc(sizeof *srv->loop);
-	uv_loop_init(srv->loop);
-	srv->listeners = xcalloc(2 * cfg->nlisten, sizeof *srv->listeners);
+	uv_mutex_init(&srv->snap_lock);
+	atomic_init(&srv->open, 0);
+	srv->nworkers = cfg->workers ? cfg->workers : uv_available_parallelism();
+	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		worker_init(srv, &srv->workers[i], 2 * cfg->nlisten);
+	uv_loop_t *main_loop = &srv->workers[0].loop;
 
 	if (cfg->gemini_port && !(srv->ssl_ctx = tls_context_new(cfg)))
 		goto done;
@@ -589,7 +700,7 @@ int server_run(const struct config *given, struct snapshot *snap)
 		    cfg->gopher_port, PROTO_GOPHER, required) < 0))
 			goto done;
 	}
-	if (srv->nlisteners == 0) {
+	if (srv->workers[0].nlisteners == 0) {
 		log_error("nothing to serve on: both ports are 0 or no address "
 		    "could be used");
 		goto done;
@@ -598,31 +709,31 @@ int server_run(const struct config *given, struct snapshot *snap)
 	if (privilege_drop(cfg, &srv->capsule) < 0)
 		goto done;
 	srv->config.capsule_dir = srv->capsule;
-	srv->reloader = reloader_start(srv->loop, cfg, snapshot_site(snap),
+	srv->reloader = reloader_start(main_loop, cfg, snapshot_site(snap),
 	    on_reload, srv);
 
-	uv_signal_init(srv->loop, &srv->sigint);
-	uv_signal_init(srv->loop, &srv->sigterm);
-	uv_timer_init(srv->loop, &srv->drain);
-	srv->sigint.data = srv->sigterm.data = srv->drain.data = srv;
+	uv_signal_init(main_loop, &srv->sigint);
+	uv_signal_init(main_loop, &srv->sigterm);
+	srv->sigint.data = srv->sigterm.data = srv;
 	uv_signal_start(&srv->sigint, on_signal, SIGINT);
 	uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
-	log_info("serving %s: %zu posts", given->capsule_dir,
-	    snapshot_site(snap)->nposts);
-	uv_run(srv->loop, UV_RUN_DEFAULT);
+	log_info("serving %s: %zu posts, %u worker%s", given->capsule_dir,
+	    snapshot_site(snap)->nposts, srv->nworkers,
+	    srv->nworkers == 1 ? "" : "s");
+	for (unsigned i = 1; i < srv->nworkers; i++)
+		uv_thread_create(&srv->workers[i].thread, worker_thread,
+		    &srv->workers[i]);
+	uv_run(main_loop, UV_RUN_DEFAULT);
+	for (unsigned i = 1; i < srv->nworkers; i++)
+		uv_thread_join(&srv->workers[i].thread);
 	rc = 0;
 done:
-	if (rc < 0) {
-		for (size_t i = 0; i < srv->nlisteners; i++)
-			uv_close((uv_handle_t *)&srv->listeners[i].tcp, NULL);
-		uv_run(srv->loop, UV_RUN_DEFAULT);
-	}
-	if (uv_loop_close(srv->loop) != 0)
-		log_error("event loop closed with handles still open");
-	free(srv->loop);
-	free(srv->listeners);
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		worker_free(&srv->workers[i]);
+	free(srv->workers);
 	SSL_CTX_free(srv->ssl_ctx);
 	snapshot_unref(srv->snap);
+	uv_mutex_destroy(&srv->snap_lock);
 	free(srv->capsule);
 	free(srv);
 	return rc;

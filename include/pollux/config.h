@@ -38,6 +38,7 @@ struct config {
 	unsigned handshake_timeout_ms;       /* 5000 */
 	unsigned request_timeout_ms;         /* 5000 */
 	unsigned write_timeout_ms;           /* 30000: whole response */
+	unsigned workers;                    /* threads; 0: one per CPU */
 
 	const char *user;                    /* root drops to this user: "nobody" */
 	const char *chroot_dir;              /* root chroots here; NULL: capsule */
