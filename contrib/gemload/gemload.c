@@ -87,7 +87,9 @@ static int one_request(struct worker *w)
 		ssize_t n;
 		while ((n = read(fd, buf, sizeof buf)) > 0)
 			got += (size_t)n;
-		rc = n == 0 && got > 0 ? 0 : -1;
+		/* A server that answers without reading the request (nginx's
+		 * return) resets the connection after its answer. */
+		rc = got > 0 && (n == 0 || errno == ECONNRESET) ? 0 : -1;
 		goto done;
 	}
 	SSL *ssl = SSL_new(ctx);
@@ -150,7 +152,9 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* utime + stime of a process, in seconds. */
+/* utime + stime of a process and of its children that ended (a server
+ * forking a process per connection, such as gophernicus under
+ * systemd-socket-activate, pays its work there), in seconds. */
 static double cpu_seconds(long pid)
 {
 	char path[64], buf[2048];
@@ -163,10 +167,12 @@ static double cpu_seconds(long pid)
 	buf[n] = '\0';
 	char *p = strrchr(buf, ')');   /* the name may hold spaces */
 	unsigned long ut, st;
+	long cut, cst;
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-	    "%lu %lu", &ut, &st) != 2)
+	    "%lu %lu %ld %ld", &ut, &st, &cut, &cst) != 4)
 		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	return (double)(ut + st + (unsigned long)cut + (unsigned long)cst) /
+	    (double)sysconf(_SC_CLK_TCK);
 }
 
 static int parse_url(const char *url)
