@@ -103,8 +103,11 @@ static void maybe_finish_stop(struct worker *w)
 	uv_close((uv_handle_t *)&w->stop, NULL);
 	uv_close((uv_handle_t *)&w->drain, NULL);
 	if (w == &w->srv->workers[0]) {
-		uv_close((uv_handle_t *)&w->srv->sigint, NULL);
-		uv_close((uv_handle_t *)&w->srv->sigterm, NULL);
+		/* Other workers may still be finishing: keep catching signals
+		 * (a second SIGTERM must not kill them), just without holding
+		 * the loop open. server_run closes these at the very end. */
+		uv_unref((uv_handle_t *)&w->srv->sigint);
+		uv_unref((uv_handle_t *)&w->srv->sigterm);
 	}
 }
 
@@ -726,6 +729,8 @@ int server_run(const struct config *given, struct snapshot *snap)
 	uv_run(main_loop, UV_RUN_DEFAULT);
 	for (unsigned i = 1; i < srv->nworkers; i++)
 		uv_thread_join(&srv->workers[i].thread);
+	uv_close((uv_handle_t *)&srv->sigint, NULL);
+	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	rc = 0;
 done:
 	for (unsigned i = 0; i < srv->nworkers; i++)

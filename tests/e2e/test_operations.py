@@ -179,6 +179,10 @@ class Privileges(unittest.TestCase):
         first = s.recv(1000)
         time.sleep(0.2)
         srv.proc.send_signal(signal.SIGTERM)
+        # A second signal while another worker is still answering must
+        # not kill the process.
+        time.sleep(0.3)
+        srv.proc.send_signal(signal.SIGTERM)
         data = first
         while True:
             chunk = s.recv(65536)
