@@ -368,9 +368,36 @@ static void render_list(struct render *r, cmark_node *list, const char *prefix,
 	r->started = true;
 }
 
+/* Containers nested deeper than MAX_DEPTH: their text, without further
+ * indentation, walked without recursion (a post can nest thousands). */
+static void render_flat(struct render *r, cmark_node *n, const char *prefix)
+{
+	cmark_iter *it = cmark_iter_new(n);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *c = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(c);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING) {
+			struct buf text = {0};
+			inline_text(r, c, &text);
+			text_lines(r, prefix, prefix, text.data ? text.data : "");
+			buf_free(&text);
+		} else if (t == CMARK_NODE_CODE_BLOCK) {
+			render_code(r, c, prefix);
+		}
+	}
+	cmark_iter_free(it);
+}
+
 static void render_block(struct render *r, cmark_node *n, const char *prefix,
     int depth)
 {
+	if (depth > MAX_DEPTH) {
+		render_flat(r, n, prefix);
+		return;
+	}
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_PARAGRAPH:
 		if (!render_table(r, n, prefix))

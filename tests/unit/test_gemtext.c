@@ -82,6 +82,13 @@ static void deep_nesting(void **state)
 	assert_non_null(strstr(out.data, "deep\n"));
 	assert_true(out.data[out.len - 1] == '\n');
 	buf_free(&md);
+	/* Fifty thousand quotes deep once overflowed the stack. */
+	for (int i = 0; i < 50000; i++)
+		buf_puts(&md, "> ");
+	buf_puts(&md, "bottom\n");
+	gmi(md.data);
+	assert_non_null(strstr(out.data, "bottom\n"));
+	buf_free(&md);
 }
 
 static void long_lines_and_bad_tables(void **state)
