@@ -2,12 +2,36 @@
  * port, path (percent-decoded, dot segments removed) and query. Requests
  * are untrusted, so anything the grammar does not allow is refused. */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "pollux/url.h"
 #include "pollux/util.h"
+
+/* The grammar is ASCII: <ctype.h> would follow the locale, and a byte of
+ * a UTF-8 sequence must never pass for a letter. */
+static bool is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int to_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int hexval(int c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = to_lower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
 const char *url_status_text(enum url_status st)
 {
@@ -26,28 +50,23 @@ const char *url_status_text(enum url_status st)
 	return "malformed URL";
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 long percent_decode(const char *s, size_t len, char *out, size_t outsz)
 {
 	size_t o = 0;
+	if (outsz == 0)
+		return -1;
 	for (size_t i = 0; i < len; i++) {
 		int c = (unsigned char)s[i];
 		if (c == '%') {
-			if (i + 2 >= len)
+			if (len - i < 3)
 				return -1;
 			int h = hexval((unsigned char)s[i + 1]);
 			int l = hexval((unsigned char)s[i + 2]);
 			if (h < 0 || l < 0)
 				return -1;
 			c = h * 16 + l;
-			/* A NUL or an encoded '/' would let a name mean a path. */
+			/* A NUL would cut the path short; an encoded '/' would
+			 * make one segment look like two after decoding. */
 			if (c == 0 || c == '/')
 				return -1;
 			i += 2;
@@ -63,7 +82,8 @@ long percent_decode(const char *s, size_t len, char *out, size_t outsz)
 void path_remove_dots(char *path)
 {
 	/* Segment by segment into out (which never outruns in): "." drops,
-	 * ".." pops the last kept segment, never above the root. */
+	 * ".." pops the last kept segment, never above the root. A final
+	 * "." or ".." leaves the directory it names, with its slash. */
 	char *in = path, *out = path;
 	while (*in) {
 		char *seg = in + 1;                 /* in points at a '/' */
@@ -90,17 +110,132 @@ void path_remove_dots(char *path)
 	*out = '\0';
 }
 
-static bool scheme_char(int c, bool first)
-{
-	return isalpha(c) || (!first && (isdigit(c) || c == '+' || c == '-' ||
-	    c == '.'));
-}
-
-/* RFC 3986 reg-name characters, without percent-escapes (no host of ours
- * needs them). */
+/* RFC 3986 reg-name characters without percent-escapes: no host we answer
+ * for needs them, and decoding a host invites confusion about which host
+ * was meant. */
 static bool host_char(int c)
 {
-	return isalnum(c) || strchr("-._~!$&'()*+,;=", c) != NULL;
+	return is_alpha(c) || is_digit(c) || (c != '\0' &&
+	    strchr("-._~!$&'()*+,;=", c) != NULL);
+}
+
+/* scheme ":" at s. Returns the length of the scheme, or 0 when there is
+ * none (then the URL is relative). */
+static size_t parse_scheme(const char *s, size_t len, struct url *u)
+{
+	size_t i = 0;
+	if (len == 0 || !is_alpha((unsigned char)s[0]))
+		return 0;
+	while (i < len && (is_alpha((unsigned char)s[i]) ||
+	    is_digit((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+	    s[i] == '.'))
+		i++;
+	if (i == len || s[i] != ':')
+		return 0;
+	/* A scheme too long for u->scheme is none we serve: leave it ""
+	 * rather than a truncation that might read as another scheme. */
+	if (i < sizeof u->scheme) {
+		for (size_t k = 0; k < i; k++)
+			u->scheme[k] = (char)to_lower((unsigned char)s[k]);
+		u->scheme[i] = '\0';
+	}
+	return i;
+}
+
+/* "[" IPv6address "]" in a[0..alen), a[0] == '['. Sets *rest to what
+ * follows the ']'. */
+static enum url_status parse_ipv6(const char *a, size_t alen, struct url *u,
+    const char **rest)
+{
+	const char *close = memchr(a, ']', alen);
+	char lit[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[16];
+	if (!close)
+		return URL_BAD_HOST;
+	size_t hlen = (size_t)(close - a) - 1;
+	if (hlen == 0 || hlen >= sizeof lit)
+		return URL_BAD_HOST;
+	memcpy(lit, a + 1, hlen);
+	lit[hlen] = '\0';
+	/* inet_pton also refuses zone identifiers and IPvFuture, which no
+	 * client of ours has a reason to send. */
+	if (inet_pton(AF_INET6, lit, bin) != 1)
+		return URL_BAD_HOST;
+	for (size_t k = 0; k <= hlen; k++)
+		u->host[k] = (char)to_lower((unsigned char)lit[k]);
+	*rest = close + 1;
+	return URL_OK;
+}
+
+/* authority = host [ ":" port ] (userinfo refused), a[0..alen). */
+static enum url_status parse_authority(const char *a, size_t alen,
+    struct url *u)
+{
+	const char *end = a + alen, *p;
+	if (memchr(a, '@', alen))
+		return URL_USERINFO;
+	if (alen && a[0] == '[') {
+		enum url_status st = parse_ipv6(a, alen, u, &p);
+		if (st != URL_OK)
+			return st;
+		if (p < end && *p != ':')
+			return URL_BAD_HOST;
+	} else {
+		/* reg-name, which covers IPv4 literals too. */
+		p = memchr(a, ':', alen);
+		if (!p)
+			p = end;
+		size_t hlen = (size_t)(p - a);
+		if (hlen >= sizeof u->host)
+			return URL_BAD_HOST;
+		for (size_t k = 0; k < hlen; k++) {
+			if (!host_char((unsigned char)a[k]))
+				return URL_BAD_HOST;
+			u->host[k] = (char)to_lower((unsigned char)a[k]);
+		}
+		u->host[hlen] = '\0';
+	}
+	if (p == end || ++p == end)
+		return URL_OK;          /* ":" and no digits: the default port */
+	long port = 0;
+	for (; p < end; p++) {
+		/* Checked before each step, so port never overflows. */
+		if (!is_digit((unsigned char)*p) || port > 65535)
+			return URL_BAD_PORT;
+		port = port * 10 + (*p - '0');
+	}
+	if (port > 65535)
+		return URL_BAD_PORT;
+	u->port = (int)port;
+	return URL_OK;
+}
+
+/* path-abempty, decoded into u->path and normalised. */
+static enum url_status parse_path(const char *s, size_t len, struct url *u)
+{
+	/* An empty path means "/" (RFC 3986 6.2.3). */
+	size_t lead = len == 0 || s[0] != '/';
+	u->path[0] = '/';
+	long n = percent_decode(s, len, u->path + lead, sizeof u->path - lead);
+	if (n < 0)
+		return URL_BAD_ESCAPE;
+	n += (long)lead;
+	/* Escapes must not smuggle in what the raw line may not carry:
+	 * control bytes or bytes that are not UTF-8. */
+	if (!utf8_valid(u->path, (size_t)n))
+		return URL_BAD_CHAR;
+	for (long k = 0; k < n; k++)
+		if ((unsigned char)u->path[k] < 0x20 || u->path[k] == 0x7F)
+			return URL_BAD_CHAR;
+	/* Decoded first, so "%2e%2e" is a ".." segment too: it resolves
+	 * inside the root like any other. */
+	path_remove_dots(u->path);
+	return URL_OK;
+}
+
+static bool needs_authority(const char *scheme)
+{
+	return strcmp(scheme, "gemini") == 0 || strcmp(scheme, "gopher") == 0;
 }
 
 enum url_status url_parse(const char *s, size_t len, struct url *u)
@@ -112,6 +247,8 @@ enum url_status url_parse(const char *s, size_t len, struct url *u)
 		return URL_EMPTY;
 	if (len > REQUEST_LINE_MAX)
 		return URL_TOO_LONG;
+	/* Whole-line checks first: a space, a control byte or a stray
+	 * byte is refused wherever it is. */
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c <= 0x20 || c == 0x7F)
@@ -122,97 +259,38 @@ enum url_status url_parse(const char *s, size_t len, struct url *u)
 	if (memchr(s, '#', len))
 		return URL_FRAGMENT;
 
-	/* scheme ":" */
-	size_t i = 0;
-	while (i < len && i < sizeof u->scheme - 1 &&
-	    scheme_char((unsigned char)s[i], i == 0))
-		i++;
-	if (i == 0 || i >= len || s[i] != ':')
+	size_t i = parse_scheme(s, len, u);
+	if (i == 0)
 		return URL_RELATIVE;
-	for (size_t k = 0; k < i; k++)
-		u->scheme[k] = (char)tolower((unsigned char)s[k]);
-	u->scheme[i] = '\0';
-	i++;
+	i++;                                        /* the ':' */
 
-	/* "//" authority: required, we serve hosts, not opaque URIs. */
-	if (len - i < 2 || s[i] != '/' || s[i + 1] != '/')
-		return URL_BAD_HOST;
+	bool authority = len - i >= 2 && s[i] == '/' && s[i + 1] == '/';
+	if (!authority) {
+		/* Opaque ("mailto:x") or rootless: valid, and never ours. */
+		if (needs_authority(u->scheme))
+			return URL_BAD_HOST;
+		return URL_OK;
+	}
 	i += 2;
 	size_t auth = i;
 	while (i < len && s[i] != '/' && s[i] != '?')
 		i++;
-	const char *a = s + auth;
-	size_t alen = i - auth;
-	if (memchr(a, '@', alen))
-		return URL_USERINFO;
+	enum url_status st = parse_authority(s + auth, i - auth, u);
+	if (st != URL_OK)
+		return st;
+	/* RFC 3986 allows an empty host ("file:///x"); the schemes we serve
+	 * name one. */
+	if (u->host[0] == '\0' && needs_authority(u->scheme))
+		return URL_BAD_HOST;
 
-	size_t hlen;
-	const char *portp = NULL;
-	if (alen && a[0] == '[') {
-		const char *close = memchr(a, ']', alen);
-		if (!close)
-			return URL_BAD_HOST;
-		hlen = (size_t)(close - a) - 1;
-		char lit[64];
-		unsigned char bin[16];
-		if (hlen == 0 || hlen >= sizeof lit)
-			return URL_BAD_HOST;
-		memcpy(lit, a + 1, hlen);
-		lit[hlen] = '\0';
-		if (inet_pton(AF_INET6, lit, bin) != 1)
-			return URL_BAD_HOST;
-		for (size_t k = 0; k <= hlen; k++)
-			u->host[k] = (char)tolower((unsigned char)lit[k]);
-		size_t rest = alen - (size_t)(close - a) - 1;
-		if (rest && close[1] != ':')
-			return URL_BAD_HOST;
-		if (rest)
-			portp = close + 1;
-	} else {
-		const char *colon = memchr(a, ':', alen);
-		hlen = colon ? (size_t)(colon - a) : alen;
-		if (hlen == 0 || hlen >= sizeof u->host)
-			return URL_BAD_HOST;
-		for (size_t k = 0; k < hlen; k++) {
-			if (!host_char((unsigned char)a[k]))
-				return URL_BAD_HOST;
-			u->host[k] = (char)tolower((unsigned char)a[k]);
-		}
-		u->host[hlen] = '\0';
-		portp = colon;
-	}
-	if (portp) {
-		/* ":" with no digits means the default port (RFC 3986 3.2.3). */
-		const char *p = portp + 1, *pend = a + alen;
-		if (p < pend) {
-			long port = 0;
-			for (; p < pend; p++) {
-				if (!isdigit((unsigned char)*p) || port > 65535)
-					return URL_BAD_PORT;
-				port = port * 10 + (*p - '0');
-			}
-			if (port > 65535)
-				return URL_BAD_PORT;
-			u->port = (int)port;
-		}
-	}
-
-	/* path [ "?" query ] */
 	size_t pstart = i;
 	while (i < len && s[i] != '?')
 		i++;
-	u->path[0] = '/';
-	long n = percent_decode(s + pstart, i - pstart, u->path + (i == pstart),
-	    sizeof u->path - (i == pstart));
-	if (n < 0)
-		return URL_BAD_ESCAPE;
-	if (!utf8_valid(u->path, strlen(u->path)))
-		return URL_BAD_CHAR;
-	for (const char *c = u->path; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7F)
-			return URL_BAD_CHAR;
-	path_remove_dots(u->path);
+	st = parse_path(s + pstart, i - pstart, u);
+	if (st != URL_OK)
+		return st;
 	if (i < len) {
+		/* Kept escaped: decoding is for whoever reads the query. */
 		u->has_query = 1;
 		memcpy(u->query, s + i + 1, len - i - 1);
 		u->query[len - i - 1] = '\0';
