@@ -1,8 +1,11 @@
 /* capsule.c - reads the capsule folder into a struct site: site.yaml, the
  * intro, every post (front matter checked, drafts withheld) and every other
- * file to serve as-is. A broken item is reported and skipped, never fatal. */
+ * file to serve as-is. A broken item is reported and skipped; a capsule that
+ * cannot be read as well as before fails the load, so a reload keeps the
+ * previous pages. Nothing outside the capsule is ever read. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,10 +23,25 @@
 #define WALK_MAX_DEPTH 16
 #define WALK_MAX_FILES 100000
 
-static void problem(struct site *s, const char *file, unsigned line,
+#define CAPSULE_MAX_BYTES (1ull << 30) /* every static file together */
+
+/* One load: the site being filled, and what decides whether it may
+ * replace the one being served. */
+struct load {
+	struct site *site;
+	const struct site *prev;  /* the site served now, or NULL */
+	char root[PATH_MAX];      /* realpath of the capsule */
+	size_t rootlen;           /* 0 when the capsule is "/" (chrooted) */
+	size_t capreadable;
+	unsigned long long file_bytes;
+	bool failed;              /* the whole load fails, because: */
+	char failed_why[PATH_MAX + 100];
+};
+
+static void problem(struct load *L, const char *file, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void problem(struct site *s, const char *file, unsigned line,
+static void problem(struct load *L, const char *file, unsigned line,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -32,26 +50,194 @@ static void problem(struct site *s, const char *file, unsigned line,
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	s->problems++;
+	L->site->problems++;
+}
+
+/* --- reading inside the capsule ------------------------------------- */
+
+/* Errors that say nothing about the file, only about this moment: a load
+ * that meets one would publish a site with holes, so it fails instead. */
+static bool transient(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM ||
+	    err == ENOBUFS || err == EIO || err == EAGAIN || err == EINTR;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool was_readable(const struct load *L, const char *rel)
+{
+	const struct site *p = L->prev;
+	return p && p->nreadable && bsearch(&rel, p->readable, p->nreadable,
+	    sizeof *p->readable, cmp_names) != NULL;
+}
+
+static void readable(struct load *L, const char *rel)
+{
+	struct site *s = L->site;
+	if (s->nreadable == L->capreadable) {
+		L->capreadable = L->capreadable ? L->capreadable * 2 : 64;
+		s->readable = xrealloc(s->readable,
+		    L->capreadable * sizeof *s->readable);
+	}
+	s->readable[s->nreadable++] = xstrdup(rel);
+}
+
+/* rel ("/posts/a.md") could not be read, for err or the reason why (when
+ * not NULL). Only ENOENT means it is gone; any other error on something the
+ * served site could read, or an error of the moment, fails the load.
+ * Otherwise the item is reported and skipped. */
+static void cannot_read(struct load *L, const char *rel, int err,
+    const char *why)
+{
+	const char *name = rel[0] && rel[1] ? rel + 1 : ".";
+	if (err == ENOENT)
+		return;
+	if (transient(err) || was_readable(L, rel)) {
+		if (!L->failed)
+			snprintf(L->failed_why, sizeof L->failed_why, "%s: %s%s",
+			    name, why ? why : strerror(err), transient(err) ? "" :
+			    " (it could be read before)");
+		L->failed = true;
+		return;
+	}
+	problem(L, name, 1, "%s; not served", why ? why : strerror(err));
+}
+
+static bool inside(const struct load *L, const char *real)
+{
+	return strncmp(real, L->root, L->rootlen) == 0 &&
+	    (real[L->rootlen] == '/' || real[L->rootlen] == '\0');
+}
+
+/* A name that pollux never serves: a dotfile or an _draft, anywhere in
+ * the path. */
+static bool private_path(const char *rel)
+{
+	for (const char *p = rel; (p = strchr(p, '/')); p++)
+		if (p[1] == '.' || p[1] == '_')
+			return true;
+	return false;
+}
+
+/* root + rel; the capsule itself is "root/" (or "/" when chrooted). */
+static int join(const struct load *L, const char *rel, char *out, size_t n)
+{
+	return (size_t)snprintf(out, n, "%s%s", L->root, *rel ? rel : "/") < n ?
+	    0 : -1;
+}
+
+/* The contents of the regular file rel, at most max bytes, or NULL (the
+ * reason reported). A symbolic link is followed only to a file inside the
+ * capsule that is not private; nothing else is opened. */
+static char *read_capsule(struct load *L, const char *rel, size_t max,
+    size_t *len)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	struct stat st;
+	const char *name = rel + 1;
+	if (join(L, rel, path, sizeof path) < 0) {
+		problem(L, name, 1, "the path is too long; not served");
+		return NULL;
+	}
+	if (lstat(path, &st) < 0) {
+		cannot_read(L, rel, errno, NULL);
+		return NULL;
+	}
+	const char *target = path;
+	if (S_ISLNK(st.st_mode)) {
+		if (!realpath(path, real) || stat(real, &st) < 0) {
+			/* Dangling: the file it named is gone. */
+			int err = errno;
+			if (err == ENOENT)
+				problem(L, name, 1, "a symbolic link to nothing; "
+				    "not served");
+			else
+				cannot_read(L, rel, err, NULL);
+			return NULL;
+		}
+		if (!inside(L, real) || private_path(real + L->rootlen)) {
+			problem(L, name, 1, "a symbolic link out of the capsule "
+			    "or to a private file; not followed");
+			return NULL;
+		}
+		target = real;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cannot_read(L, rel, EISDIR, S_ISDIR(st.st_mode) ?
+		    "a symbolic link to a folder" :
+		    "not a regular file");
+		return NULL;
+	}
+	char *data = read_file(target, O_NOFOLLOW, max, len);
+	if (!data) {
+		char why[64];
+		snprintf(why, sizeof why, "larger than %zu MiB", max >> 20);
+		cannot_read(L, rel, errno, errno == EFBIG ? why : NULL);
+		return NULL;
+	}
+	readable(L, rel);
+	return data;
+}
+
+/* The folder rel ("" for the capsule), never through a symbolic link. */
+static DIR *open_folder(struct load *L, const char *rel)
+{
+	char path[PATH_MAX], slashed[PATH_MAX + 1];
+	if (join(L, rel, path, sizeof path) < 0)
+		return NULL;
+	snprintf(slashed, sizeof slashed, "%s/", rel);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			problem(L, slashed + 1, 1, "a symbolic link to a folder, or "
+			    "not a folder; not followed");
+		else
+			cannot_read(L, slashed, errno, NULL);
+		return NULL;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		cannot_read(L, slashed, errno, NULL);
+		close(fd);
+		return NULL;
+	}
+	readable(L, slashed);
+	return d;
+}
+
+/* readdir, telling the end of the folder from an error (which counts as
+ * a folder that could not be read). */
+static struct dirent *next_entry(struct load *L, DIR *d, const char *rel)
+{
+	errno = 0;
+	struct dirent *e = readdir(d);
+	if (!e && errno) {
+		char slashed[PATH_MAX + 1];
+		snprintf(slashed, sizeof slashed, "%s/", rel);
+		cannot_read(L, slashed, errno, NULL);
+	}
+	return e;
 }
 
 /* --- site.yaml ------------------------------------------------------- */
 
-static void site_yaml(struct site *s, const char *path)
+static void site_yaml(struct load *L)
 {
+	struct site *s = L->site;
 	size_t len;
-	char *text = read_file(path, 64 << 10, &len);
-	if (!text) {
-		if (errno != ENOENT)
-			problem(s, "site.yaml", 1, "cannot read: %s", strerror(errno));
+	char *text = read_capsule(L, "/site.yaml", 64 << 10, &len);
+	if (!text)
 		return;
-	}
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		problem(s, "site.yaml", (unsigned)parser.problem_mark.line + 1,
+		problem(L, "site.yaml", (unsigned)parser.problem_mark.line + 1,
 		    "invalid YAML: %s", parser.problem ? parser.problem : "?");
 		goto done_parser;
 	}
@@ -59,7 +245,7 @@ static void site_yaml(struct site *s, const char *path)
 	if (!root) /* empty file: defaults */
 		goto done;
 	if (root->type != YAML_MAPPING_NODE) {
-		problem(s, "site.yaml", 1, "expected key: value lines");
+		problem(L, "site.yaml", 1, "expected key: value lines");
 		goto done;
 	}
 	for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;
@@ -68,7 +254,7 @@ static void site_yaml(struct site *s, const char *path)
 		yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
 		unsigned line = (unsigned)k->start_mark.line + 1;
 		if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
-			problem(s, "site.yaml", line, "values must be plain text");
+			problem(L, "site.yaml", line, "values must be plain text");
 			continue;
 		}
 		const char *key = (const char *)k->data.scalar.value;
@@ -88,7 +274,7 @@ static void site_yaml(struct site *s, const char *path)
 			*slot = val;
 		} else {
 			if (slot)
-				problem(s, "site.yaml", line, "%s must be one line of "
+				problem(L, "site.yaml", line, "%s must be one line of "
 				    "UTF-8 text", key);
 			free(val);   /* unknown keys (host, ...) are for later */
 		}
@@ -161,11 +347,6 @@ static int cmp_by_stem(const void *a, const void *b)
 	return cmp_stems(*(struct post *const *)a, *(struct post *const *)b);
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Titles and summaries are shown on one line everywhere (a gemtext heading,
  * a menu entry): YAML block scalars may carry line breaks, so fold them. */
 static void flatten(char *s)
@@ -176,24 +357,20 @@ static void flatten(char *s)
 }
 
 /* Reads one post; returns 0 and fills p when it is to be published. */
-static int load_post(struct site *s, const char *dir, const char *name,
-    struct post *p)
+static int load_post(struct load *L, const char *name, struct post *p)
 {
-	char path[PATH_MAX + 300];
-	snprintf(path, sizeof path, "%s/posts/%s", dir, name);
+	struct site *s = L->site;
 	memset(p, 0, sizeof *p);
 	struct buf file = {0};
-	buf_printf(&file, "posts/%s", name);
-	p->file = buf_take(&file, NULL);
-	p->text = read_file(path, POST_MAX_BYTES, &p->text_len);
-	if (!p->text) {
-		problem(s, p->file, 1, "cannot read: %s", errno == EFBIG ?
-		    "larger than 4 MiB" : strerror(errno));
+	buf_printf(&file, "/posts/%s", name);
+	p->text = read_capsule(L, file.data, POST_MAX_BYTES, &p->text_len);
+	p->file = xstrdup(file.data + 1);
+	buf_free(&file);
+	if (!p->text)
 		goto fail;
-	}
 	struct fm_error err = {0};
 	if (frontmatter_parse(p->text, p->text_len, p, &err) < 0) {
-		problem(s, p->file, err.line, "%s", err.msg);
+		problem(L, p->file, err.line, "%s", err.msg);
 		goto fail;
 	}
 	if (p->draft) {
@@ -209,7 +386,7 @@ static int load_post(struct site *s, const char *dir, const char *name,
 			stem += 11, len -= 11;
 		p->slug = xstrndup(stem, len);
 		if (!path_segment_safe(p->slug)) {
-			problem(s, p->file, 1, "the name gives the slug \"%s\", "
+			problem(L, p->file, 1, "the name gives the slug \"%s\", "
 			    "which is not safe in a path: rename the file or set "
 			    "slug: in the front matter", p->slug);
 			goto fail;
@@ -225,20 +402,19 @@ fail:
 	return -1;
 }
 
-static void load_posts(struct site *s)
+static void load_posts(struct load *L)
 {
-	char path[PATH_MAX + 16];
-	snprintf(path, sizeof path, "%s/posts", s->dir);
-	DIR *d = opendir(path);
-	if (!d) {
-		if (errno != ENOENT)
-			problem(s, "posts", 1, "cannot read: %s", strerror(errno));
-		return;
-	}
+	struct site *s = L->site;
+	DIR *d = open_folder(L, "/posts");
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
-	while ((e = readdir(d)) && n < WALK_MAX_FILES) {
+	while (d && (e = next_entry(L, d, "/posts"))) {
+		if (n == WALK_MAX_FILES) {
+			problem(L, "posts", 1, "more than %u posts; the rest are "
+			    "not served", WALK_MAX_FILES);
+			break;
+		}
 		size_t len = strlen(e->d_name);
 		/* Drafts by convention: _template.md, .hidden.md. */
 		if (e->d_name[0] == '.' || e->d_name[0] == '_' || len < 4 ||
@@ -250,7 +426,8 @@ static void load_posts(struct site *s)
 		}
 		names[n++] = xstrdup(e->d_name);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
 	/* Sorted, so that which of two posts with one slug wins is stable. */
 	if (n)
 		qsort(names, n, sizeof *names, cmp_names);
@@ -258,7 +435,7 @@ static void load_posts(struct site *s)
 	s->posts = xcalloc(n ? n : 1, sizeof *s->posts);
 	for (size_t i = 0; i < n; i++) {
 		struct post *p = &s->posts[s->nposts];
-		if (load_post(s, s->dir, names[i], p) == 0)
+		if (load_post(L, names[i], p) == 0)
 			s->nposts++;
 		free(names[i]);
 	}
@@ -279,7 +456,7 @@ static void load_posts(struct site *s)
 				s->by_slug[kept - 1] = p;
 				p = t;
 			}
-			problem(s, p->file, 1, "slug \"%s\" is already used by %s",
+			problem(L, p->file, 1, "slug \"%s\" is already used by %s",
 			    p->slug, s->by_slug[kept - 1]->file);
 			post_clear(p);   /* emptied: dropped below */
 			continue;
@@ -354,9 +531,8 @@ static void build_tags(struct site *s)
 /* --- static files ---------------------------------------------------- */
 
 struct walk {
-	struct site *site;
-	char *root;            /* realpath of the capsule: nothing outside it */
-	size_t nfiles, capfiles, capdirs;
+	struct load *load;
+	size_t capfiles, capdirs;
 };
 
 /* Files pollux reads itself rather than serving as they are. */
@@ -371,7 +547,7 @@ static bool is_source(const char *rel)
 
 static void add_dir(struct walk *w, const char *rel)
 {
-	struct site *s = w->site;
+	struct site *s = w->load->site;
 	if (s->ndirs == w->capdirs) {
 		w->capdirs = w->capdirs ? w->capdirs * 2 : 16;
 		s->dirs = xrealloc(s->dirs, w->capdirs * sizeof *s->dirs);
@@ -381,25 +557,21 @@ static void add_dir(struct walk *w, const char *rel)
 	s->dirs[s->ndirs++] = buf_take(&b, NULL);
 }
 
-static void add_file(struct walk *w, const char *abs, const char *rel)
+static void add_file(struct walk *w, const char *rel)
 {
-	struct site *s = w->site;
-	/* A symlink may point anywhere: serve it only when its target lies
-	 * inside the capsule. */
-	char real[PATH_MAX];
-	size_t rootlen = strlen(w->root);
-	if (!realpath(abs, real) || strncmp(real, w->root, rootlen) != 0 ||
-	    real[rootlen] != '/') {
-		problem(s, rel + 1, 1, "points outside the capsule; not served");
-		return;
-	}
+	struct load *L = w->load;
+	struct site *s = L->site;
 	size_t len;
-	char *data = read_file(abs, FILE_MAX_BYTES, &len);
-	if (!data) {
-		problem(s, rel + 1, 1, "cannot read: %s", errno == EFBIG ?
-		    "larger than 64 MiB" : strerror(errno));
+	char *data = read_capsule(L, rel, FILE_MAX_BYTES, &len);
+	if (!data)
+		return;
+	if (L->file_bytes + len > CAPSULE_MAX_BYTES) {
+		problem(L, rel + 1, 1, "the capsule's files pass %llu MiB with "
+		    "this one; not served", CAPSULE_MAX_BYTES >> 20);
+		free(data);
 		return;
 	}
+	L->file_bytes += len;
 	if (s->nfiles == w->capfiles) {
 		w->capfiles = w->capfiles ? w->capfiles * 2 : 16;
 		s->files = xrealloc(s->files, w->capfiles * sizeof *s->files);
@@ -407,42 +579,58 @@ static void add_file(struct walk *w, const char *abs, const char *rel)
 	s->files[s->nfiles++] = (struct static_file){xstrdup(rel), data, len};
 }
 
-/* rel is "" for the capsule itself, else "/sub/dir". */
-static void walk(struct walk *w, const char *abs, const char *rel, int depth)
+/* rel is "" for the capsule itself, else "/sub/dir". Folders are entered
+ * by name, never through a symbolic link, so the walk stays inside the
+ * capsule and cannot loop. */
+static void walk(struct walk *w, const char *rel, int depth)
 {
-	DIR *d = opendir(abs);
-	if (!d) {
-		problem(w->site, *rel ? rel + 1 : ".", 1, "cannot read: %s",
-		    strerror(errno));
+	struct load *L = w->load;
+	DIR *d = open_folder(L, rel);
+	if (!d)
 		return;
-	}
 	struct dirent *e;
 	bool served = false;
-	while ((e = readdir(d)) && w->site->nfiles < WALK_MAX_FILES) {
+	while (!L->failed && (e = next_entry(L, d, rel))) {
 		/* Dotfiles and _drafts are never served. */
 		if (e->d_name[0] == '.' || e->d_name[0] == '_')
 			continue;
-		char cabs[PATH_MAX], crel[PATH_MAX];
-		if ((size_t)snprintf(cabs, sizeof cabs, "%s/%s", abs, e->d_name) >=
-		    sizeof cabs || (size_t)snprintf(crel, sizeof crel, "%s/%s",
-		    rel, e->d_name) >= sizeof crel)
+		char crel[PATH_MAX], path[PATH_MAX];
+		if ((size_t)snprintf(crel, sizeof crel, "%s/%s", rel, e->d_name) >=
+		    sizeof crel || join(L, crel, path, sizeof path) < 0) {
+			problem(L, rel[0] ? rel + 1 : ".", 1, "a name in this "
+			    "folder makes a path too long; not served");
 			continue;
-		struct stat st;
-		if (stat(cabs, &st) < 0)
-			continue;
+		}
 		if (!utf8_valid(e->d_name, strlen(e->d_name)) ||
 		    strpbrk(e->d_name, "\t\r\n\\")) {
-			problem(w->site, crel + 1, 1, "the name is not plain UTF-8 "
+			problem(L, crel + 1, 1, "the name is not plain UTF-8 "
 			    "text; not served");
+			continue;
+		}
+		struct stat st;
+		if (lstat(path, &st) < 0) {
+			cannot_read(L, crel, errno, NULL);
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if (depth < WALK_MAX_DEPTH)
-				walk(w, cabs, crel, depth + 1);
-		} else if (S_ISREG(st.st_mode) && !is_source(crel)) {
-			add_file(w, cabs, crel);
-			served = true;
+				walk(w, crel, depth + 1);
+			else
+				problem(L, crel + 1, 1, "deeper than %d folders; "
+				    "not served", WALK_MAX_DEPTH);
+			continue;
 		}
+		if (is_source(crel))
+			continue;
+		if (L->site->nfiles == WALK_MAX_FILES) {
+			problem(L, crel + 1, 1, "more than %u files in the "
+			    "capsule; not served", WALK_MAX_FILES);
+			break;
+		}
+		/* Regular files and links to them; read_capsule judges
+		 * links and refuses anything else. */
+		add_file(w, crel);
+		served = true;
 	}
 	closedir(d);
 	/* /posts/ and /tags/ are generated indexes, not folder listings. */
@@ -459,48 +647,61 @@ static int cmp_file(const void *a, const void *b)
 
 /* --- the whole capsule ---------------------------------------------- */
 
-struct site *capsule_load(const char *dir)
+static void load_intro(struct load *L)
 {
-	char root[PATH_MAX];
+	struct site *s = L->site;
+	s->intro = read_capsule(L, "/index.md", POST_MAX_BYTES, &s->intro_len);
+	if (s->intro && !utf8_valid(s->intro, s->intro_len)) {
+		problem(L, "index.md", 1, "not valid UTF-8; not shown");
+		free(s->intro);
+		s->intro = NULL;
+	}
+}
+
+struct site *capsule_load(const char *dir, const struct site *prev)
+{
+	struct load *L = xcalloc(1, sizeof *L);
 	struct stat st;
 	/* A folder we cannot list is not a capsule with no posts: fail, so a
 	 * reload keeps serving what it had. */
-	if (!realpath(dir, root) || stat(root, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    access(root, R_OK | X_OK) < 0) {
+	if (!realpath(dir, L->root) || stat(L->root, &st) < 0 ||
+	    !S_ISDIR(st.st_mode) || access(L->root, R_OK | X_OK) < 0) {
 		fprintf(stderr, "%s: cannot read the capsule: %s\n", dir,
 		    strerror(errno ? errno : ENOTDIR));
+		free(L);
 		return NULL;
 	}
-	struct site *s = xcalloc(1, sizeof *s);
-	s->dir = xstrdup(root);
+	/* Chrooted into the capsule, its root is "/": paths are "/x". */
+	L->rootlen = strcmp(L->root, "/") == 0 ? 0 : strlen(L->root);
+	L->root[L->rootlen] = '\0';
+	L->prev = prev;
+	struct site *s = L->site = xcalloc(1, sizeof *s);
+	s->dir = xstrdup(L->rootlen ? L->root : "/");
 
-	char path[PATH_MAX + 16];
-	snprintf(path, sizeof path, "%s/site.yaml", root);
-	site_yaml(s, path);
+	site_yaml(L);
 	if (!s->title)
 		s->title = xstrdup("A pollux capsule");
 	if (!s->lang)
 		s->lang = xstrdup("en");
-
-	snprintf(path, sizeof path, "%s/index.md", root);
-	s->intro = read_file(path, POST_MAX_BYTES, &s->intro_len);
-	if (!s->intro && errno != ENOENT)
-		problem(s, "index.md", 1, "cannot read: %s", strerror(errno));
-	if (s->intro && !utf8_valid(s->intro, s->intro_len)) {
-		problem(s, "index.md", 1, "not valid UTF-8; not shown");
-		free(s->intro);
-		s->intro = NULL;
-	}
-
-	load_posts(s);
+	load_intro(L);
+	load_posts(L);
 	build_tags(s);
 
-	struct walk w = {.site = s, .root = root};
-	walk(&w, root, "", 0);
+	struct walk w = {.load = L};
+	walk(&w, "", 0);
 	if (s->nfiles)
 		qsort(s->files, s->nfiles, sizeof *s->files, cmp_file);
 	if (s->ndirs)
 		qsort(s->dirs, s->ndirs, sizeof *s->dirs, cmp_names);
+	if (s->nreadable)
+		qsort(s->readable, s->nreadable, sizeof *s->readable, cmp_names);
+	if (L->failed) {
+		fprintf(stderr, "%s: cannot load the capsule: %s\n", dir,
+		    L->failed_why);
+		site_free(s);
+		s = NULL;
+	}
+	free(L);
 	return s;
 }
 
@@ -524,6 +725,9 @@ void site_free(struct site *s)
 	for (size_t i = 0; i < s->ndirs; i++)
 		free(s->dirs[i]);
 	free(s->dirs);
+	for (size_t i = 0; i < s->nreadable; i++)
+		free(s->readable[i]);
+	free(s->readable);
 	free(s->by_slug);
 	free(s->by_stem);
 	free(s->dir);

@@ -195,7 +195,7 @@ static int set_option(struct config *c, int id, const char *arg,
 static int load_file(struct config *c, const char *path)
 {
 	size_t len;
-	char *text = read_file(path, 1 << 20, &len);
+	char *text = read_file(path, 0, 1 << 20, &len);
 	if (!text) {
 		fprintf(stderr, "pollux: %s: %s\n", path, strerror(errno));
 		return -1;

@@ -16,7 +16,7 @@
 
 static int check(const struct config *cfg)
 {
-	struct snapshot *s = snapshot_build(cfg);
+	struct snapshot *s = snapshot_build(cfg, NULL);
 	if (!s)
 		return 1;
 	const struct site *site = snapshot_site(s);
@@ -54,7 +54,7 @@ static void gopher_request_from_url(const char *url, struct buf *req)
 
 static int dump(const struct config *cfg)
 {
-	struct snapshot *s = snapshot_build(cfg);
+	struct snapshot *s = snapshot_build(cfg, NULL);
 	if (!s)
 		return 1;
 	struct buf req = {0};
@@ -92,10 +92,7 @@ static int run(const struct config *cfg)
 	case ACTION_SERVE:
 		break;
 	}
-	struct snapshot *s = snapshot_build(cfg);
-	if (!s)
-		return 1;
-	return server_run(cfg, s) == 0 ? 0 : 1;
+	return server_run(cfg) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)

@@ -674,7 +674,7 @@ static void worker_free(struct worker *w)
 	free(w->listeners);
 }
 
-int server_run(const struct config *given, struct snapshot *snap)
+int server_run(const struct config *given)
 {
 	signal(SIGPIPE, SIG_IGN);
 	struct server *srv = xcalloc(1, sizeof *srv);
@@ -682,7 +682,6 @@ int server_run(const struct config *given, struct snapshot *snap)
 	srv->config = *given;
 	srv->cfg = &srv->config;
 	const struct config *cfg = srv->cfg;
-	srv->snap = snap;
 	uv_mutex_init(&srv->snap_lock);
 	atomic_init(&srv->open, 0);
 	srv->nworkers = cfg->workers ? cfg->workers : uv_available_parallelism();
@@ -712,8 +711,12 @@ int server_run(const struct config *given, struct snapshot *snap)
 	if (privilege_drop(cfg, &srv->capsule) < 0)
 		goto done;
 	srv->config.capsule_dir = srv->capsule;
-	srv->reloader = reloader_start(main_loop, cfg, snapshot_site(snap),
-	    on_reload, srv);
+	/* Read only now, chrooted and unprivileged: whatever the capsule
+	 * holds (a link to /etc/shadow), it is read as --user would. */
+	struct snapshot *snap = srv->snap = snapshot_build(cfg, NULL);
+	if (!snap)
+		goto done;
+	srv->reloader = reloader_start(main_loop, cfg, snap, on_reload, srv);
 
 	uv_signal_init(main_loop, &srv->sigint);
 	uv_signal_init(main_loop, &srv->sigterm);

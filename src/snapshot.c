@@ -155,9 +155,10 @@ const struct site *snapshot_site(const struct snapshot *s)
 	return s->site;
 }
 
-struct snapshot *snapshot_build(const struct config *cfg)
+struct snapshot *snapshot_build(const struct config *cfg,
+    const struct site *prev)
 {
-	struct site *site = capsule_load(cfg->capsule_dir);
+	struct site *site = capsule_load(cfg->capsule_dir, prev);
 	if (!site)
 		return NULL;
 	struct snapshot *s = snapshot_new(site);

@@ -163,9 +163,11 @@ size_t utf8_len(const char *s, size_t n)
 	return count;
 }
 
-char *read_file(const char *path, size_t max, size_t *len)
+char *read_file(const char *path, int flags, size_t max, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO put where a file was expected must not hang
+	 * the reader (it is then refused as not a regular file). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
 	if (fd < 0)
 		return NULL;
 	struct stat st;

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	size_t len;
-	char *md = read_file(argv[2], 16 << 20, &len);
+	char *md = read_file(argv[2], 0, 16 << 20, &len);
 	if (!md) {
 		perror(argv[2]);
 		return 1;

@@ -14,9 +14,12 @@ typedef void (*reload_fn)(void *ctx, struct snapshot *fresh);
 
 struct reloader;
 
-/* Watches cfg->capsule_dir, its posts/ and the folders of site. */
+/* Watches cfg->capsule_dir and every folder of current's site (the
+ * reloader keeps its own reference to the last snapshot it built, to
+ * compare the next load with). A load that fails is retried, ever less
+ * often, until one works. */
 struct reloader *reloader_start(uv_loop_t *loop, const struct config *cfg,
-    const struct site *site, reload_fn done, void *ctx);
+    struct snapshot *current, reload_fn done, void *ctx);
 /* Asks for a rebuild soon; several requests close together make one. */
 void reloader_request(struct reloader *r);
 /* Stops watching; frees itself once a rebuild in progress has ended. */

@@ -5,8 +5,9 @@
 #include "config.h"
 #include "snapshot.h"
 
-/* Serves snap (the server takes this reference) until SIGINT or SIGTERM.
- * Returns 0 on a clean stop, -1 when it could not start (logged). */
-int server_run(const struct config *cfg, struct snapshot *snap);
+/* Binds, drops privileges, loads the capsule and serves it until SIGINT
+ * or SIGTERM. Returns 0 on a clean stop, -1 when it could not start
+ * (logged). */
+int server_run(const struct config *cfg);
 
 #endif

@@ -34,6 +34,9 @@ struct site {
 	struct static_file *files; /* sorted by path */
 	size_t nfiles;
 
+	char **readable;       /* every path read, sorted: "/", "/posts/a.md" */
+	size_t nreadable;
+
 	unsigned problems;     /* reported and skipped items */
 	unsigned drafts;       /* drafts seen and withheld */
 
@@ -43,8 +46,12 @@ struct site {
 
 /* Loads the capsule in dir. Every problem is printed to stderr as
  * "FILE:LINE: what is wrong" and counted in problems; the broken item is
- * skipped. Returns NULL only when the folder itself cannot be read. */
-struct site *capsule_load(const char *dir);
+ * skipped. Returns NULL (and says why) when the folder cannot be read, or
+ * when something cannot be read for a reason of the moment (descriptors,
+ * memory, I/O) or that prev, the site served now (or NULL), could read:
+ * only a file that is gone is left out of a reload. Symbolic links are
+ * followed only to files inside the capsule; folders never. */
+struct site *capsule_load(const char *dir, const struct site *prev);
 void site_free(struct site *s);
 
 /* Finds the published post that a Markdown link names: "other.md",

@@ -23,8 +23,10 @@ struct page {
 struct snapshot;
 
 /* Loads the capsule named by cfg and renders every page for both protocols.
- * Returns NULL when the capsule folder cannot be read at all. */
-struct snapshot *snapshot_build(const struct config *cfg);
+ * prev is the site served now (NULL at start): see capsule_load. Returns
+ * NULL when the capsule cannot be read (said why on stderr). */
+struct snapshot *snapshot_build(const struct config *cfg,
+    const struct site *prev);
 const struct site *snapshot_site(const struct snapshot *s);
 size_t snapshot_page_count(const struct snapshot *s, enum proto p);
 

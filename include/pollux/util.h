@@ -45,8 +45,10 @@ bool utf8_valid(const char *s, size_t n);
 /* Display width budget helper: number of code points in s[0..n). */
 size_t utf8_len(const char *s, size_t n);
 
-/* Reads a whole file (at most max bytes) into a NUL-terminated buffer the
- * caller frees. Returns NULL and sets errno on failure (EFBIG when too big). */
-char *read_file(const char *path, size_t max, size_t *len);
+/* Reads a whole regular file (at most max bytes) into a NUL-terminated
+ * buffer the caller frees; flags are added to open(2)'s (O_NOFOLLOW).
+ * Returns NULL and sets errno on failure (EFBIG when too big, EISDIR when
+ * not a regular file). */
+char *read_file(const char *path, int flags, size_t max, size_t *len);
 
 #endif

@@ -64,7 +64,8 @@ def write_capsule(root):
 class Pollux:
     """One running server; stop() returns its exit code."""
 
-    def __init__(self, capsule, *args, ipv6=True, chroot_capsule=False):
+    def __init__(self, capsule, *args, ipv6=True, chroot_capsule=False,
+                 chroot=None):
         self.tmp = tempfile.mkdtemp(prefix="pollux-e2e-")
         self.gemini_port = free_port()
         self.gopher_port = free_port()
@@ -73,8 +74,11 @@ class Pollux:
                os.path.join(self.tmp, "certs"),
                "--gemini-port", str(self.gemini_port),
                "--gopher-port", str(self.gopher_port), *listen, *args]
+        if chroot:
+            cmd += ["--chroot", chroot]
         env = dict(os.environ)
-        if SANITIZED and chroot_capsule:
+        if SANITIZED and (chroot_capsule or chroot):
+            # A real chroot hides /proc from LeakSanitizer.
             env["ASAN_OPTIONS"] = "detect_leaks=0"
         elif SANITIZED:
             cmd += ["--chroot", "/"]

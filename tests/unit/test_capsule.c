@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,7 +61,7 @@ static void loads_good_posts_newest_first(void **state)
 	    "tags: [Linux, Retail Tech]\n"));
 	put("posts/2026-03-04-newer.md", POST("Newer", "2026-03-04",
 	    "tags: linux\nslug: custom-slug\n"));
-	struct site *s = capsule_load(root);
+	struct site *s = capsule_load(root, NULL);
 	assert_non_null(s);
 	assert_int_equal(s->problems, 0);
 	assert_string_equal(s->title, "Test Blog");
@@ -89,7 +90,7 @@ static void skips_broken_posts_and_drafts(void **state)
 	put("posts/_template.md", POST("Template", "2025-01-01", ""));
 	put("posts/.hidden.md", POST("Hidden", "2025-01-01", ""));
 	put("posts/Bad Name.md", POST("Bad name", "2025-01-01", ""));
-	struct site *s = capsule_load(root);
+	struct site *s = capsule_load(root, NULL);
 	assert_non_null(s);
 	assert_int_equal(s->nposts, 1);
 	assert_string_equal(s->posts[0].slug, "good");
@@ -104,7 +105,7 @@ static void duplicate_slug_keeps_first_file(void **state)
 	put("posts/2025-01-01-same.md", POST("First", "2025-01-01", ""));
 	put("posts/2025-06-01-same.md", POST("Second", "2025-06-01", ""));
 	put("posts/other.md", POST("Third", "2025-07-01", "slug: same\n"));
-	struct site *s = capsule_load(root);
+	struct site *s = capsule_load(root, NULL);
 	assert_non_null(s);
 	assert_int_equal(s->nposts, 1);
 	assert_string_equal(s->posts[0].title, "First");
@@ -118,7 +119,7 @@ static void finds_links_between_posts(void **state)
 	put("posts/2026-01-12-nginx-concurrency.md",
 	    POST("NGINX", "2026-01-12", "slug: nginx\n"));
 	put("posts/2025-08-01-django-payments.md", POST("Django", "2025-08-01", ""));
-	struct site *s = capsule_load(root);
+	struct site *s = capsule_load(root, NULL);
 	assert_non_null(s);
 	const char *hits[] = {"2026-01-12-nginx-concurrency.md",
 	    "./2026-01-12-nginx-concurrency.md",
@@ -147,7 +148,7 @@ static void computes_read_time(void **state)
 		buf_puts(&b, "word ");
 	put("posts/long.md", b.data);
 	buf_free(&b);
-	struct site *s = capsule_load(root);
+	struct site *s = capsule_load(root, NULL);
 	assert_int_equal(s->posts[0].read_time, 3);  /* 403 words */
 	site_free(s);
 }
@@ -167,7 +168,7 @@ static void collects_static_files_but_not_sources(void **state)
 	char link[256];
 	snprintf(link, sizeof link, "%s/leak.txt", root);
 	assert_int_equal(symlink("/etc/passwd", link), 0);
-	struct site *s = capsule_load(root);
+	struct site *s = capsule_load(root, NULL);
 	assert_non_null(s);
 	assert_non_null(s->intro);
 	assert_int_equal(s->nfiles, 3);
@@ -180,17 +181,137 @@ static void collects_static_files_but_not_sources(void **state)
 	site_free(s);
 }
 
+static void put_link(const char *target, const char *rel)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/* Links out of the capsule are never followed, whatever they stand for:
+ * the site settings, the intro, a post, a file, a folder. */
+static void never_follows_links_out(void **state)
+{
+	(void)state;
+	put("posts/a.md", POST("A", "2025-01-01", ""));
+	put("notes/real.txt", "inside\n");
+	put(".private", "hidden\n");
+	put_link("/etc/passwd", "site.yaml");
+	put_link("/etc/passwd", "index.md");
+	put_link("/etc/passwd", "posts/leak.md");
+	put_link("/etc/passwd", "passwd.txt");
+	put_link("/etc", "etc");
+	put_link("../notes/real.txt", "posts/ok.txt");   /* inside: served */
+	put_link(".private", "exposed.txt");             /* private: not */
+	struct site *s = capsule_load(root, NULL);
+	assert_non_null(s);
+	assert_null(s->intro);
+	assert_string_equal(s->title, "A pollux capsule");
+	assert_int_equal(s->nposts, 1);
+	assert_int_equal(s->nfiles, 2);
+	assert_string_equal(s->files[0].path, "/notes/real.txt");
+	assert_string_equal(s->files[1].path, "/posts/ok.txt");
+	assert_string_equal(s->files[1].data, "inside\n");
+	assert_int_equal(s->problems, 6);
+	for (size_t i = 0; i < s->nfiles; i++)
+		assert_null(strstr(s->files[i].data, "root:"));
+	site_free(s);
+}
+
+/* Two links to the capsule itself used to be walked until memory ran out. */
+static void folder_links_cannot_loop(void **state)
+{
+	(void)state;
+	put("notes/a.txt", "a\n");
+	put_link(".", "a");
+	put_link(".", "b");
+	put_link("..", "notes/up");
+	struct site *s = capsule_load(root, NULL);
+	assert_non_null(s);
+	assert_int_equal(s->nfiles, 1);
+	assert_int_equal(s->problems, 3);
+	site_free(s);
+}
+
+/* A FIFO where a file was expected must not hang the load. */
+static void fifo_is_refused(void **state)
+{
+	(void)state;
+	char path[256];
+	snprintf(path, sizeof path, "%s/pipe.txt", root);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	snprintf(path, sizeof path, "%s/index.md", root);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	struct site *s = capsule_load(root, NULL);
+	assert_non_null(s);
+	assert_int_equal(s->nfiles, 0);
+	assert_null(s->intro);
+	assert_int_equal(s->problems, 2);
+	site_free(s);
+}
+
+/* Out of descriptors, a load fails rather than publish a site with holes
+ * (a reload then keeps the previous pages). */
+static void out_of_descriptors_fails(void **state)
+{
+	(void)state;
+	put("site.yaml", "title: T\n");
+	put("posts/a.md", POST("A", "2025-01-01", ""));
+	struct rlimit old, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int fd = dup(0);           /* the lowest free descriptor */
+	assert_true(fd >= 0);
+	close(fd);
+	low = old;
+	low.rlim_cur = (rlim_t)fd; /* every open now fails with EMFILE */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	struct site *s = capsule_load(root, NULL);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_null(s);
+	s = capsule_load(root, NULL);
+	assert_non_null(s);
+	assert_int_equal(s->nposts, 1);
+	site_free(s);
+}
+
+/* Only a file that is gone may be left out of a reload: one that the
+ * served site could read and now cannot fails the load. */
+static void unreadable_again_fails_the_reload(void **state)
+{
+	(void)state;
+	put("posts/a.md", POST("A", "2025-01-01", ""));
+	put("notes/n.txt", "n\n");
+	struct site *prev = capsule_load(root, NULL);
+	assert_non_null(prev);
+	char path[256];
+	snprintf(path, sizeof path, "%s/notes/n.txt", root);
+	assert_int_equal(unlink(path), 0);
+	struct site *s = capsule_load(root, prev);   /* gone: fine */
+	assert_non_null(s);
+	assert_int_equal(s->nfiles, 0);
+	site_free(s);
+	/* A file replaced by something unreadable: a folder can't be
+	 * read as a file, whoever runs the test (root reads anything). */
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/posts/a.md", root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	s = capsule_load(root, prev);
+	assert_null(s);
+	site_free(prev);
+}
+
 static void missing_folder_is_null(void **state)
 {
 	(void)state;
-	assert_null(capsule_load("/nonexistent/pollux/capsule"));
+	assert_null(capsule_load("/nonexistent/pollux/capsule", NULL));
 }
 
 static void bad_site_yaml_is_reported(void **state)
 {
 	(void)state;
 	put("site.yaml", "title: [unclosed\n");
-	struct site *s = capsule_load(root);
+	struct site *s = capsule_load(root, NULL);
 	assert_non_null(s);
 	assert_int_equal(s->problems, 1);
 	assert_string_equal(s->title, "A pollux capsule");
@@ -206,6 +327,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(finds_links_between_posts, setup, teardown),
 		cmocka_unit_test_setup_teardown(computes_read_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(collects_static_files_but_not_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(never_follows_links_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(folder_links_cannot_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(fifo_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(out_of_descriptors_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(unreadable_again_fails_the_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_folder_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_site_yaml_is_reported, setup, teardown),
 	};
