@@ -67,6 +67,7 @@ struct worker {
 	uv_thread_t thread;
 	uv_async_t stop;             /* the main thread asks for a stop */
 	uv_timer_t drain;
+	uv_prepare_t flush;          /* access-log lines out before the loop sleeps */
 	struct listener *listeners;
 	size_t nlisteners;
 	struct conn *conns;
@@ -102,6 +103,7 @@ static void maybe_finish_stop(struct worker *w)
 		return;
 	uv_close((uv_handle_t *)&w->stop, NULL);
 	uv_close((uv_handle_t *)&w->drain, NULL);
+	uv_close((uv_handle_t *)&w->flush, NULL);
 	if (w == &w->srv->workers[0]) {
 		/* Other workers may still be finishing: keep catching signals
 		 * (a second SIGTERM must not kill them), just without holding
@@ -641,10 +643,17 @@ static void on_reload(void *ctx, struct snapshot *fresh)
 	snapshot_unref(old);
 }
 
+static void on_flush(uv_prepare_t *p)
+{
+	(void)p;
+	log_flush();
+}
+
 static void worker_thread(void *arg)
 {
 	struct worker *w = arg;
 	uv_run(&w->loop, UV_RUN_DEFAULT);
+	log_flush();
 }
 
 static void worker_init(struct server *srv, struct worker *w, size_t nlisten)
@@ -653,6 +662,9 @@ static void worker_init(struct server *srv, struct worker *w, size_t nlisten)
 	uv_loop_init(&w->loop);
 	uv_async_init(&w->loop, &w->stop, worker_stop);
 	uv_timer_init(&w->loop, &w->drain);
+	uv_prepare_init(&w->loop, &w->flush);
+	uv_prepare_start(&w->flush, on_flush);
+	uv_unref((uv_handle_t *)&w->flush);
 	w->stop.data = w->drain.data = w;
 	w->listeners = xcalloc(nlisten, sizeof *w->listeners);
 }
@@ -667,6 +679,7 @@ static void worker_free(struct worker *w)
 			uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
 		uv_close((uv_handle_t *)&w->stop, NULL);
 		uv_close((uv_handle_t *)&w->drain, NULL);
+		uv_close((uv_handle_t *)&w->flush, NULL);
 	}
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&w->loop) != 0)
@@ -690,6 +703,7 @@ int server_run(const struct config *given, struct snapshot *snap)
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		worker_init(srv, &srv->workers[i], 2 * cfg->nlisten);
 	uv_loop_t *main_loop = &srv->workers[0].loop;
+	bool logging = log_start() == 0;
 
 	if (cfg->gemini_port && !(srv->ssl_ctx = tls_context_new(cfg)))
 		goto done;
@@ -727,6 +741,7 @@ int server_run(const struct config *given, struct snapshot *snap)
 		uv_thread_create(&srv->workers[i].thread, worker_thread,
 		    &srv->workers[i]);
 	uv_run(main_loop, UV_RUN_DEFAULT);
+	log_flush();
 	for (unsigned i = 1; i < srv->nworkers; i++)
 		uv_thread_join(&srv->workers[i].thread);
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
@@ -741,5 +756,7 @@ done:
 	uv_mutex_destroy(&srv->snap_lock);
 	free(srv->capsule);
 	free(srv);
+	if (logging)
+		log_stop();
 	return rc;
 }
