@@ -87,7 +87,9 @@ struct server {
 	struct worker *workers;      /* workers[0] runs on the main thread */
 	unsigned nworkers;
 	atomic_uint open;            /* connections, all workers together */
-	uv_signal_t sigint, sigterm;
+	atomic_ullong accept_errors;
+	atomic_ullong held;          /* bytes allocated for writes in flight */
+	uv_signal_t sigint, sigterm, sigusr1;
 	bool stopping;
 };
 
@@ -110,6 +112,7 @@ static void maybe_finish_stop(struct worker *w)
 		 * the loop open. server_run closes these at the very end. */
 		uv_unref((uv_handle_t *)&w->srv->sigint);
 		uv_unref((uv_handle_t *)&w->srv->sigterm);
+		uv_unref((uv_handle_t *)&w->srv->sigusr1);
 	}
 }
 
@@ -142,21 +145,34 @@ static void conn_close(struct conn *c)
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
 
+/* Memory a connection holds beyond its struct, for the stats. */
+static void *held_alloc(struct conn *c, size_t n)
+{
+	atomic_fetch_add_explicit(&c->w->srv->held, n, memory_order_relaxed);
+	return xmalloc(n);
+}
+
+static void held_free(struct conn *c, void *p, size_t n)
+{
+	atomic_fetch_sub_explicit(&c->w->srv->held, n, memory_order_relaxed);
+	free(p);
+}
+
 static void on_shutdown(uv_shutdown_t *req, int status)
 {
 	(void)status;
 	struct conn *c = req->data;
-	free(req);
+	held_free(c, req, sizeof *req);
 	conn_close(c);
 }
 
 /* Closes once every queued write has gone out. */
 static void conn_finish(struct conn *c)
 {
-	uv_shutdown_t *req = xmalloc(sizeof *req);
+	uv_shutdown_t *req = held_alloc(c, sizeof *req);
 	req->data = c;
 	if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
-		free(req);
+		held_free(c, req, sizeof *req);
 		conn_close(c);
 	}
 }
@@ -166,6 +182,7 @@ static void conn_finish(struct conn *c)
 struct write_req {
 	uv_write_t req;
 	struct conn *c;
+	size_t size;                 /* of the whole allocation */
 	char data[];
 };
 
@@ -176,17 +193,19 @@ static int flush_tls(struct conn *c)
 {
 	size_t pending;
 	while ((pending = BIO_ctrl_pending(c->wbio)) > 0) {
-		struct write_req *w = xmalloc(sizeof *w + pending);
+		size_t size = sizeof(struct write_req) + pending;
+		struct write_req *w = held_alloc(c, size);
+		w->size = size;
 		int n = BIO_read(c->wbio, w->data, (int)pending);
 		if (n <= 0) {
-			free(w);
+			held_free(c, w, size);
 			return -1;
 		}
 		w->c = c;
 		uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
 		c->bytes += (size_t)n;
 		if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
-			free(w);
+			held_free(c, w, size);
 			return -1;
 		}
 	}
@@ -243,7 +262,7 @@ static void on_write(uv_write_t *req, int status)
 {
 	struct write_req *w = (struct write_req *)req;
 	struct conn *c = w->c;
-	free(w);
+	held_free(c, w, w->size);
 	if (status < 0) {
 		conn_close(c);
 		return;
@@ -255,7 +274,7 @@ static void on_write(uv_write_t *req, int status)
 static void on_plain_write(uv_write_t *req, int status)
 {
 	struct conn *c = req->data;
-	free(req);
+	held_free(c, req, sizeof *req);
 	if (status < 0)
 		conn_close(c);
 }
@@ -308,14 +327,14 @@ static void respond(struct conn *c)
 		return;
 	}
 	/* Plain Gopher: straight from the snapshot, no copy. */
-	uv_write_t *w = xmalloc(sizeof *w);
+	uv_write_t *w = held_alloc(c, sizeof *w);
 	w->data = c;
 	uv_buf_t bufs[2] = {
 		uv_buf_init((char *)c->reply.head, (unsigned)c->reply.head_len),
 		uv_buf_init((char *)c->reply.body, (unsigned)c->reply.body_len),
 	};
 	if (uv_write(w, (uv_stream_t *)&c->tcp, bufs, 2, on_plain_write) < 0) {
-		free(w);
+		held_free(c, w, sizeof *w);
 		conn_close(c);
 		return;
 	}
@@ -483,6 +502,8 @@ static void on_connection(uv_stream_t *server, int status)
 	struct listener *l = server->data;
 	struct worker *w = l->w;
 	struct server *srv = w->srv;
+	if (status < 0)
+		atomic_fetch_add(&srv->accept_errors, 1);
 	if (status < 0 || w->stopping)
 		return;
 	if (atomic_fetch_add(&srv->open, 1) >= srv->cfg->max_connections) {
@@ -622,7 +643,7 @@ static void worker_stop(uv_async_t *a)
 static void on_signal(uv_signal_t *sig, int signum)
 {
 	struct server *srv = sig->data;
-	if (srv->stopping)
+	if (srv->stopping || !srv->reloader)
 		return;
 	log_info("signal %d: stopping, %u request%s in flight", signum,
 	    atomic_load(&srv->open), atomic_load(&srv->open) == 1 ? "" : "s");
@@ -630,6 +651,17 @@ static void on_signal(uv_signal_t *sig, int signum)
 	reloader_stop(srv->reloader);
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		uv_async_send(&srv->workers[i].stop);
+}
+
+/* One line tests and operators can read instead of guessing from RSS. */
+static void on_sigusr1(uv_signal_t *sig, int signum)
+{
+	(void)signum;
+	struct server *srv = sig->data;
+	log_info("stats: connections=%u snapshots=%u held=%llu "
+	    "accept_errors=%llu log_dropped=%llu", atomic_load(&srv->open),
+	    snapshot_alive(), atomic_load(&srv->held),
+	    atomic_load(&srv->accept_errors), log_dropped());
 }
 
 /* Requests already running keep the snapshot they hold; new ones get this. */
@@ -687,6 +719,20 @@ static void worker_free(struct worker *w)
 	free(w->listeners);
 }
 
+static void signal_init(struct server *srv, uv_signal_t *sig,
+    uv_signal_cb cb, int signum)
+{
+	uv_signal_init(&srv->workers[0].loop, sig);
+	sig->data = srv;
+	uv_signal_start(sig, cb, signum);
+}
+
+static void signal_close(uv_signal_t *sig)
+{
+	if (!uv_is_closing((uv_handle_t *)sig))
+		uv_close((uv_handle_t *)sig, NULL);
+}
+
 int server_run(const struct config *given, struct snapshot *snap)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -698,11 +744,18 @@ int server_run(const struct config *given, struct snapshot *snap)
 	srv->snap = snap;
 	uv_mutex_init(&srv->snap_lock);
 	atomic_init(&srv->open, 0);
+	atomic_init(&srv->accept_errors, 0);
+	atomic_init(&srv->held, 0);
 	srv->nworkers = cfg->workers ? cfg->workers : uv_available_parallelism();
 	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		worker_init(srv, &srv->workers[i], 2 * cfg->nlisten);
 	uv_loop_t *main_loop = &srv->workers[0].loop;
+	/* Caught before the ports open: a client (or a test) that sees them
+	 * open may signal at once, and the default actions would kill. */
+	signal_init(srv, &srv->sigint, on_signal, SIGINT);
+	signal_init(srv, &srv->sigterm, on_signal, SIGTERM);
+	signal_init(srv, &srv->sigusr1, on_sigusr1, SIGUSR1);
 	bool logging = log_start() == 0;
 
 	if (cfg->gemini_port && !(srv->ssl_ctx = tls_context_new(cfg)))
@@ -729,11 +782,6 @@ int server_run(const struct config *given, struct snapshot *snap)
 	srv->reloader = reloader_start(main_loop, cfg, snapshot_site(snap),
 	    on_reload, srv);
 
-	uv_signal_init(main_loop, &srv->sigint);
-	uv_signal_init(main_loop, &srv->sigterm);
-	srv->sigint.data = srv->sigterm.data = srv;
-	uv_signal_start(&srv->sigint, on_signal, SIGINT);
-	uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
 	log_info("serving %s: %zu posts, %u worker%s", given->capsule_dir,
 	    snapshot_site(snap)->nposts, srv->nworkers,
 	    srv->nworkers == 1 ? "" : "s");
@@ -744,10 +792,11 @@ int server_run(const struct config *given, struct snapshot *snap)
 	log_flush();
 	for (unsigned i = 1; i < srv->nworkers; i++)
 		uv_thread_join(&srv->workers[i].thread);
-	uv_close((uv_handle_t *)&srv->sigint, NULL);
-	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	rc = 0;
 done:
+	signal_close(&srv->sigint);
+	signal_close(&srv->sigterm);
+	signal_close(&srv->sigusr1);
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		worker_free(&srv->workers[i]);
 	free(srv->workers);

@@ -123,6 +123,76 @@ def stop_within(srv, seconds):
     return srv.stop()
 
 
+class Logging(unittest.TestCase):
+    def setUp(self):
+        self.capsule = new_capsule()
+        self.r, self.w = os.pipe()
+
+    def tearDown(self):
+        os.close(self.r)
+        shutil.rmtree(self.capsule)
+
+    def start_on_pipe(self):
+        srv = start(self.capsule, stdout=self.w)
+        os.close(self.w)   # the server's copy is the only writer
+        return srv
+
+    def request(self, srv, i):
+        # Long selectors: a few thousand lines are megabytes of log.
+        sel = b"/missing-%d-" % i + b"x" * 400
+        data = gopher(srv.gopher_port, sel + b"\r\n")
+        self.assertTrue(data.startswith(b"3") and data.endswith(b".\r\n"),
+                        (i, data[:100]))
+
+    def test_blocked_stdout_does_not_stall(self):
+        srv = self.start_on_pipe()
+        try:
+            for i in range(3000):
+                self.request(srv, i)
+            self.assertGreater(srv.stats()["log_dropped"], 0)
+            self.assertEqual(stop_within(srv, 10), 0, srv.stderr())
+        finally:
+            srv.stop(signal.SIGKILL)
+
+    def test_drops_are_reported_in_the_log(self):
+        srv = self.start_on_pipe()
+        out = bytearray()
+        reader = None
+        try:
+            i = 0
+            while srv.stats()["log_dropped"] == 0 and i < 10000:
+                for _ in range(200):
+                    self.request(srv, i)
+                    i += 1
+            self.assertGreater(srv.stats()["log_dropped"], 0)
+
+            def drain():
+                while True:
+                    chunk = os.read(self.r, 65536)
+                    if not chunk:
+                        return
+                    out.extend(chunk)
+            reader = threading.Thread(target=drain, daemon=True)
+            reader.start()
+            # Once a line made after the drops is out, every drop before
+            # it has been reported ahead of it.
+            marker = b"/after-the-drops"
+            self.assertTrue(wait_for(
+                lambda: gopher(srv.gopher_port, marker + b"\r\n") and
+                marker in bytes(out)))
+            dropped = srv.stats()["log_dropped"]
+            before = bytes(out)[:bytes(out).index(marker)]
+            reported = [int(n) for n in re.findall(
+                rb"^pollux: (\d+) access-log lines? dropped$", before, re.M)]
+            self.assertTrue(reported)
+            self.assertEqual(sum(reported), dropped)
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+        finally:
+            srv.stop(signal.SIGKILL)
+            if reader:
+                reader.join(10)
+
+
 class Escaping(unittest.TestCase):
     def test_access_log_escapes_disguising_characters(self):
         capsule = new_capsule()
@@ -142,6 +212,55 @@ class Escaping(unittest.TestCase):
         finally:
             self.assertEqual(srv.stop(), 0, srv.stderr())
             shutil.rmtree(capsule)
+
+
+class Stats(unittest.TestCase):
+    def setUp(self):
+        self.capsule = new_capsule()
+        self.srv = Pollux(self.capsule, ipv6=False)
+
+    def tearDown(self):
+        rc = self.srv.stop()
+        shutil.rmtree(self.capsule)
+        self.assertEqual(rc, 0, self.srv.stderr())
+
+    def test_idle(self):
+        self.assertTrue(wait_for(
+            lambda: self.srv.stats() == {"connections": 0, "snapshots": 1,
+                                         "held": 0, "accept_errors": 0,
+                                         "log_dropped": 0}),
+            self.srv.stats())
+
+    def test_connections_come_and_go(self):
+        socks = connect_many(self.srv.gopher_port, 10)
+        socks += connect_many(self.srv.gemini_port, 10)
+        try:
+            self.assertTrue(wait_for(
+                lambda: self.srv.stats()["connections"] == 20))
+        finally:
+            close_all(socks)
+        self.assertTrue(wait_for(
+            lambda: self.srv.stats()["connections"] == 0), self.srv.stats())
+        self.assertEqual(self.srv.stats()["snapshots"], 1)
+
+    def test_held_while_a_client_does_not_read(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        s.connect(("127.0.0.1", self.srv.gemini_port))
+        with client_context().wrap_socket(s, server_hostname="localhost") as t:
+            t.sendall(b"gemini://localhost/big.bin\r\n")
+            t.recv(100)
+            # Ciphertext waits in the server until the client reads; the
+            # server queues at most 256 KiB of it (plus a record).
+            self.assertTrue(wait_for(
+                lambda: self.srv.stats()["held"] > 64 << 10))
+            self.assertLess(self.srv.stats()["held"], 300 << 10)
+            while t.recv(65536):
+                pass
+        self.assertTrue(wait_for(
+            lambda: self.srv.stats()["connections"] == 0))
+        self.assertEqual(self.srv.stats()["held"], 0)
 
 
 if __name__ == "__main__":
