@@ -87,9 +87,11 @@ struct server {
 	struct worker *workers;      /* workers[0] runs on the main thread */
 	unsigned nworkers;
 	atomic_uint open;            /* connections, all workers together */
+	atomic_uint finished;        /* workers whose loops have nothing left */
+	uv_async_t all_finished;     /* main loop: one more worker finished */
 	atomic_ullong accept_errors;
 	atomic_ullong held;          /* bytes allocated for writes in flight */
-	uv_signal_t sigint, sigterm, sigusr1;
+	uv_signal_t sigint, sigterm, sighup, sigusr1;
 	bool stopping;
 };
 
@@ -106,14 +108,25 @@ static void maybe_finish_stop(struct worker *w)
 	uv_close((uv_handle_t *)&w->stop, NULL);
 	uv_close((uv_handle_t *)&w->drain, NULL);
 	uv_close((uv_handle_t *)&w->flush, NULL);
-	if (w == &w->srv->workers[0]) {
-		/* Other workers may still be finishing: keep catching signals
-		 * (a second SIGTERM must not kill them), just without holding
-		 * the loop open. server_run closes these at the very end. */
-		uv_unref((uv_handle_t *)&w->srv->sigint);
-		uv_unref((uv_handle_t *)&w->srv->sigterm);
-		uv_unref((uv_handle_t *)&w->srv->sigusr1);
-	}
+	atomic_fetch_add(&w->srv->finished, 1);
+	uv_async_send(&w->srv->all_finished);
+}
+
+/* The main loop runs until the last worker has finished, so that signals
+ * are still handled (a second SIGTERM, a SIGHUP once the reloader has let
+ * go of it, SIGUSR1) while others drain. */
+static void on_worker_finished(uv_async_t *a)
+{
+	struct server *srv = a->data;
+	if (atomic_load(&srv->finished) < srv->nworkers)
+		return;
+	/* Unreferenced, not closed: the last worker may still be inside
+	 * uv_async_send. Closed once the threads are joined. */
+	uv_unref((uv_handle_t *)&srv->all_finished);
+	uv_unref((uv_handle_t *)&srv->sigint);
+	uv_unref((uv_handle_t *)&srv->sigterm);
+	uv_unref((uv_handle_t *)&srv->sighup);
+	uv_unref((uv_handle_t *)&srv->sigusr1);
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -653,6 +666,16 @@ static void on_signal(uv_signal_t *sig, int signum)
 		uv_async_send(&srv->workers[i].stop);
 }
 
+/* The reloader handles SIGHUP while it runs; once a stop has closed its
+ * handle, this one keeps the signal from killing the process mid-drain. */
+static void on_sighup(uv_signal_t *sig, int signum)
+{
+	(void)signum;
+	struct server *srv = sig->data;
+	if (srv->stopping)
+		log_info("SIGHUP: stopping; reload ignored");
+}
+
 /* One line tests and operators can read instead of guessing from RSS. */
 static void on_sigusr1(uv_signal_t *sig, int signum)
 {
@@ -751,10 +774,13 @@ int server_run(const struct config *given, struct snapshot *snap)
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		worker_init(srv, &srv->workers[i], 2 * cfg->nlisten);
 	uv_loop_t *main_loop = &srv->workers[0].loop;
+	uv_async_init(main_loop, &srv->all_finished, on_worker_finished);
+	srv->all_finished.data = srv;
 	/* Caught before the ports open: a client (or a test) that sees them
 	 * open may signal at once, and the default actions would kill. */
 	signal_init(srv, &srv->sigint, on_signal, SIGINT);
 	signal_init(srv, &srv->sigterm, on_signal, SIGTERM);
+	signal_init(srv, &srv->sighup, on_sighup, SIGHUP);
 	signal_init(srv, &srv->sigusr1, on_sigusr1, SIGUSR1);
 	bool logging = log_start() == 0;
 
@@ -794,11 +820,20 @@ int server_run(const struct config *given, struct snapshot *snap)
 		uv_thread_join(&srv->workers[i].thread);
 	rc = 0;
 done:
+	if (!uv_is_closing((uv_handle_t *)&srv->all_finished))
+		uv_close((uv_handle_t *)&srv->all_finished, NULL);
 	signal_close(&srv->sigint);
 	signal_close(&srv->sigterm);
+	signal_close(&srv->sighup);
 	signal_close(&srv->sigusr1);
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		worker_free(&srv->workers[i]);
+	/* Closing the last handle of a signal restores its default action;
+	 * a signal from here to the exit must not kill a clean stop. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
 	free(srv->workers);
 	SSL_CTX_free(srv->ssl_ctx);
 	snapshot_unref(srv->snap);

@@ -214,6 +214,42 @@ class Escaping(unittest.TestCase):
             shutil.rmtree(capsule)
 
 
+class Signals(unittest.TestCase):
+    def setUp(self):
+        self.capsule = new_capsule()
+
+    def tearDown(self):
+        shutil.rmtree(self.capsule)
+
+    def test_sighup_while_stopping(self):
+        srv = Pollux(self.capsule, ipv6=False)
+        want = open(os.path.join(self.capsule, "big.bin"), "rb").read()
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        try:
+            s.connect(("127.0.0.1", srv.gopher_port))
+            # Not reading keeps the reply queued: the stop has to wait.
+            s.sendall(b"/big.bin\r\n")
+            data = s.recv(1000)
+            srv.proc.send_signal(signal.SIGTERM)
+            self.assertTrue(wait_for(lambda: "stopping" in srv.stderr()))
+            srv.proc.send_signal(signal.SIGHUP)
+            self.assertTrue(wait_for(
+                lambda: "reload ignored" in srv.stderr() or
+                srv.proc.poll() is not None))
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            self.assertEqual(len(data), len(want))
+            self.assertEqual(data, want)
+        finally:
+            s.close()
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+
+
 class Stats(unittest.TestCase):
     def setUp(self):
         self.capsule = new_capsule()
