@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <openssl/err.h>
@@ -28,12 +29,26 @@
 #define TLS_RECORD_MAX 16384        /* one record's plaintext */
 #define WRITE_QUEUE_MAX (256 << 10) /* ciphertext queued before we wait */
 #define DRAIN_MS 5000               /* how long a stop waits for requests */
+#define ACCEPT_BATCH 64             /* accepts before other I/O gets a turn */
+#define BACKOFF_MIN_MS 100          /* pause after accept ran out of something */
+#define BACKOFF_MAX_MS 1000         /* doubled while pauses free nothing */
+/* Descriptors kept for what is not a connection: 64 for the standard
+ * streams, inotify, the files and folders a reload reads at once, the
+ * key at start and a sanitizer's own; one per listening socket; 8 per
+ * worker loop (libuv's epoll, eventfd, signal pipe and spare descriptor
+ * are 5). */
+#define FD_RESERVE 64
+#define FD_PER_WORKER 8
 
 struct server;
 struct worker;
 
+/* Accepting is ours, not uv_listen's: a poll on the raw socket can be
+ * stopped while descriptors have run out, where libuv would retry at once
+ * and forever. */
 struct listener {
-	uv_tcp_t tcp;
+	uv_poll_t poll;
+	int fd;
 	enum proto proto;
 	struct worker *w;
 };
@@ -67,6 +82,10 @@ struct worker {
 	uv_thread_t thread;
 	uv_async_t stop;             /* the main thread asks for a stop */
 	uv_timer_t drain;
+	uv_timer_t backoff;          /* accepting paused until it fires */
+	unsigned backoff_ms;         /* the last pause; 0: accepts keep up */
+	unsigned pauses;             /* since accepts last kept up */
+	bool progress;               /* accepted one since the last pause */
 	uv_prepare_t flush;          /* access-log lines out before the loop sleeps */
 	struct listener *listeners;
 	size_t nlisteners;
@@ -107,6 +126,7 @@ static void maybe_finish_stop(struct worker *w)
 		return;
 	uv_close((uv_handle_t *)&w->stop, NULL);
 	uv_close((uv_handle_t *)&w->drain, NULL);
+	uv_close((uv_handle_t *)&w->backoff, NULL);
 	uv_close((uv_handle_t *)&w->flush, NULL);
 	atomic_fetch_add(&w->srv->finished, 1);
 	uv_async_send(&w->srv->all_finished);
@@ -481,11 +501,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* --- accepting ------------------------------------------------------- */
 
-static void on_refused_closed(uv_handle_t *h)
-{
-	free(h);
-}
-
 static void client_name(uv_tcp_t *tcp, char *out, size_t n)
 {
 	struct sockaddr_storage ss;
@@ -510,25 +525,22 @@ static struct snapshot *current_snapshot(struct server *srv)
 	return s;
 }
 
-static void on_connection(uv_stream_t *server, int status)
+/* Over the cap: closed at once with a reset, so the backlog never fills
+ * and we keep accepting once load drops. */
+static void refuse(int fd)
 {
-	struct listener *l = server->data;
+	struct linger lg = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+}
+
+static void add_connection(struct listener *l, int fd)
+{
 	struct worker *w = l->w;
 	struct server *srv = w->srv;
-	if (status < 0)
-		atomic_fetch_add(&srv->accept_errors, 1);
-	if (status < 0 || w->stopping)
-		return;
 	if (atomic_fetch_add(&srv->open, 1) >= srv->cfg->max_connections) {
-		/* Over the cap: accept and close at once, so the backlog never
-		 * fills and we keep accepting once load drops. */
 		atomic_fetch_sub(&srv->open, 1);
-		uv_tcp_t *t = xmalloc(sizeof *t);
-		uv_tcp_init(&w->loop, t);
-		if (uv_accept(server, (uv_stream_t *)t) == 0)
-			uv_tcp_close_reset(t, on_refused_closed);
-		else
-			uv_close((uv_handle_t *)t, on_refused_closed);
+		refuse(fd);
 		return;
 	}
 	struct conn *c = xcalloc(1, sizeof *c);
@@ -545,7 +557,8 @@ static void on_connection(uv_stream_t *server, int status)
 	w->conns = c;
 	w->nconns++;
 	c->snap = current_snapshot(srv);
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
+	if (uv_tcp_open(&c->tcp, fd) < 0) {
+		close(fd);
 		conn_close(c);
 		return;
 	}
@@ -564,7 +577,94 @@ static void on_connection(uv_stream_t *server, int status)
 		conn_close(c);
 }
 
+static void on_acceptable(uv_poll_t *p, int status, int events);
+
+static void resume_accepting(uv_timer_t *t)
+{
+	struct worker *w = t->data;
+	for (size_t i = 0; i < w->nlisteners; i++)
+		uv_poll_start(&w->listeners[i].poll, UV_READABLE, on_acceptable);
+}
+
+/* Out of descriptors or memory: every listener of this worker waits
+ * instead of retrying a failing accept at full speed, while connections
+ * wait in the backlog. The pause doubles while pauses free nothing, and
+ * is logged once for the whole shortage, when it starts and ends. */
+static void pause_accepting(struct worker *w, int err)
+{
+	if (!w->backoff_ms)
+		log_error("accept: %s; pausing accepts (%d ms, up to %d ms at a "
+		    "time) until descriptors come free; %u connections open",
+		    strerror(err), BACKOFF_MIN_MS, BACKOFF_MAX_MS,
+		    atomic_load(&w->srv->open));
+	if (!w->backoff_ms || w->progress)
+		w->backoff_ms = BACKOFF_MIN_MS;
+	else if ((w->backoff_ms *= 2) > BACKOFF_MAX_MS)
+		w->backoff_ms = BACKOFF_MAX_MS;
+	w->progress = false;
+	w->pauses++;
+	for (size_t i = 0; i < w->nlisteners; i++)
+		uv_poll_stop(&w->listeners[i].poll);
+	uv_timer_start(&w->backoff, resume_accepting, w->backoff_ms, 0);
+}
+
+/* Errors that belong to one connection (Linux hands pending network
+ * errors of the new socket to accept): the next one may be fine. */
+static bool accept_error_is_transient(int err)
+{
+	switch (err) {
+	case EINTR: case ECONNABORTED: case EPROTO: case EPERM:
+	case ENETDOWN: case ENOPROTOOPT: case EHOSTDOWN: case ENONET:
+	case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
+		return true;
+	}
+	return false;
+}
+
+static void on_acceptable(uv_poll_t *p, int status, int events)
+{
+	(void)events;
+	struct listener *l = p->data;
+	struct worker *w = l->w;
+	if (w->stopping)
+		return;
+	if (status < 0) {
+		atomic_fetch_add(&w->srv->accept_errors, 1);
+		pause_accepting(w, -status);
+		return;
+	}
+	/* The poll is level-triggered: what is left after a batch comes back
+	 * on the next turn. */
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			w->progress = true;
+			add_connection(l, fd);
+			continue;
+		}
+		int err = errno;
+		if (err == EAGAIN || err == EWOULDBLOCK) {
+			if (w->backoff_ms)
+				log_info("accepting again after %u pause%s", w->pauses,
+				    w->pauses == 1 ? "" : "s");
+			w->backoff_ms = w->pauses = 0;   /* caught up */
+			return;
+		}
+		if (err != EINTR)
+			atomic_fetch_add(&w->srv->accept_errors, 1);
+		if (!accept_error_is_transient(err)) {
+			pause_accepting(w, err);
+			return;
+		}
+	}
+}
+
 /* --- listening and stopping ----------------------------------------- */
+
+static socklen_t addr_len(bool v6)
+{
+	return v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
 
 /* A listening socket of its own for every worker, on the shared port. */
 static int open_listener(const struct sockaddr *sa, bool v6)
@@ -578,8 +678,7 @@ static int open_listener(const struct sockaddr *sa, bool v6)
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 	    sizeof one) < 0) ||
-	    bind(fd, sa, v6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in)) < 0 || listen(fd, 4096) < 0) {
+	    bind(fd, sa, addr_len(v6)) < 0 || listen(fd, 4096) < 0) {
 		int err = -errno;
 		close(fd);
 		return err;
@@ -587,15 +686,30 @@ static int open_listener(const struct sockaddr *sa, bool v6)
 	return fd;
 }
 
+static int parse_listen(const char *addr, unsigned port,
+    struct sockaddr_storage *ss, bool *v6)
+{
+	*v6 = uv_ip6_addr(addr, (int)port, (struct sockaddr_in6 *)ss) == 0;
+	if (!*v6 && uv_ip4_addr(addr, (int)port, (struct sockaddr_in *)ss) != 0) {
+		log_error("--listen %s: not an IPv4 or IPv6 address", addr);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct listener *l = h->data;
+	close(l->fd);
+}
+
 static int listen_on(struct server *srv, const char *addr, unsigned port,
     enum proto proto, bool required)
 {
 	struct sockaddr_storage ss;
-	bool v6 = uv_ip6_addr(addr, (int)port, (struct sockaddr_in6 *)&ss) == 0;
-	if (!v6 && uv_ip4_addr(addr, (int)port, (struct sockaddr_in *)&ss) != 0) {
-		log_error("--listen %s: not an IPv4 or IPv6 address", addr);
+	bool v6;
+	if (parse_listen(addr, port, &ss, &v6) < 0)
 		return -1;
-	}
 	const char *scheme = proto == PROTO_GEMINI ? "gemini" : "gopher";
 	for (unsigned i = 0; i < srv->nworkers; i++) {
 		struct worker *w = &srv->workers[i];
@@ -608,14 +722,20 @@ static int listen_on(struct server *srv, const char *addr, unsigned port,
 			    scheme, strerror(-fd));
 			return -1;
 		}
-		struct listener *l = &w->listeners[w->nlisteners++];
-		uv_tcp_init(&w->loop, &l->tcp);
-		l->tcp.data = l;
+		struct listener *l = &w->listeners[w->nlisteners];
+		int rc = uv_poll_init_socket(&w->loop, &l->poll, fd);
+		if (rc < 0) {
+			close(fd);
+			log_error("cannot listen on %s port %u (%s): %s", addr, port,
+			    scheme, uv_strerror(rc));
+			return -1;
+		}
+		w->nlisteners++;
+		l->poll.data = l;
+		l->fd = fd;
 		l->proto = proto;
 		l->w = w;
-		int rc = uv_tcp_open(&l->tcp, fd);
-		if (rc == 0)
-			rc = uv_listen((uv_stream_t *)&l->tcp, 4096, on_connection);
+		rc = uv_poll_start(&l->poll, UV_READABLE, on_acceptable);
 		if (rc < 0) {
 			log_error("cannot listen on %s port %u (%s): %s", addr, port,
 			    scheme, uv_strerror(rc));
@@ -624,6 +744,49 @@ static int listen_on(struct server *srv, const char *addr, unsigned port,
 	}
 	log_info("listening on %s://%s%s%s:%u/", scheme, v6 ? "[" : "", addr,
 	    v6 ? "]" : "", port);
+	return 0;
+}
+
+/* Every connection needs a descriptor: with the limit raised as far as it
+ * goes, the cap is kept below it with room for everything else, so
+ * accept does not run out in normal operation. */
+static int fit_to_descriptors(struct server *srv)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_error("getrlimit: %s", strerror(errno));
+		return -1;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		/* An unlimited hard limit is refused; Linux's usual ceiling
+		 * (fs.nr_open) is then tried. Failing, the soft one stays. */
+		struct rlimit want = rl;
+		want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 1 << 20 :
+		    rl.rlim_max;
+		if (want.rlim_cur > rl.rlim_cur &&
+		    setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	size_t listeners = 0;
+	for (unsigned i = 0; i < srv->nworkers; i++)
+		listeners += srv->workers[i].nlisteners;
+	rlim_t reserve = FD_RESERVE + listeners +
+	    (rlim_t)FD_PER_WORKER * srv->nworkers;
+	if (rl.rlim_cur <= reserve) {
+		log_error("the descriptor limit (%llu) leaves nothing for "
+		    "connections: pollux keeps %llu for itself",
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)reserve);
+		return -1;
+	}
+	rlim_t room = rl.rlim_cur - reserve;
+	if (room < srv->config.max_connections) {
+		log_info("--max-connections %u lowered to %llu: the descriptor "
+		    "limit is %llu and %llu are kept for listeners, event loops, "
+		    "the log and reloads", srv->config.max_connections,
+		    (unsigned long long)room, (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)reserve);
+		srv->config.max_connections = (unsigned)room;
+	}
 	return 0;
 }
 
@@ -636,14 +799,20 @@ static void on_drain_timeout(uv_timer_t *t)
 	}
 }
 
+static void close_listeners(struct worker *w)
+{
+	for (size_t i = 0; i < w->nlisteners; i++)
+		uv_close((uv_handle_t *)&w->listeners[i].poll, on_listener_closed);
+}
+
 /* On the worker's own thread: stop accepting, close idle connections, and
  * give the ones that are answering DRAIN_MS to finish. */
 static void worker_stop(uv_async_t *a)
 {
 	struct worker *w = a->data;
 	w->stopping = true;
-	for (size_t i = 0; i < w->nlisteners; i++)
-		uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
+	close_listeners(w);
+	uv_timer_stop(&w->backoff);
 	for (struct conn *c = w->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->phase != RESPONSE)
@@ -717,10 +886,11 @@ static void worker_init(struct server *srv, struct worker *w, size_t nlisten)
 	uv_loop_init(&w->loop);
 	uv_async_init(&w->loop, &w->stop, worker_stop);
 	uv_timer_init(&w->loop, &w->drain);
+	uv_timer_init(&w->loop, &w->backoff);
 	uv_prepare_init(&w->loop, &w->flush);
 	uv_prepare_start(&w->flush, on_flush);
 	uv_unref((uv_handle_t *)&w->flush);
-	w->stop.data = w->drain.data = w;
+	w->stop.data = w->drain.data = w->backoff.data = w;
 	w->listeners = xcalloc(nlisten, sizeof *w->listeners);
 }
 
@@ -730,10 +900,10 @@ static void worker_free(struct worker *w)
 	if (!w->srv)
 		return;
 	if (!w->stopping) {   /* never started: nothing is connected */
-		for (size_t i = 0; i < w->nlisteners; i++)
-			uv_close((uv_handle_t *)&w->listeners[i].tcp, NULL);
+		close_listeners(w);
 		uv_close((uv_handle_t *)&w->stop, NULL);
 		uv_close((uv_handle_t *)&w->drain, NULL);
+		uv_close((uv_handle_t *)&w->backoff, NULL);
 		uv_close((uv_handle_t *)&w->flush, NULL);
 	}
 	uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -801,6 +971,8 @@ int server_run(const struct config *given, struct snapshot *snap)
 		    "could be used");
 		goto done;
 	}
+	if (fit_to_descriptors(srv) < 0)
+		goto done;
 	/* Ports bound and key loaded: root is no longer needed. */
 	if (privilege_drop(cfg, &srv->capsule) < 0)
 		goto done;
@@ -808,9 +980,9 @@ int server_run(const struct config *given, struct snapshot *snap)
 	srv->reloader = reloader_start(main_loop, cfg, snapshot_site(snap),
 	    on_reload, srv);
 
-	log_info("serving %s: %zu posts, %u worker%s", given->capsule_dir,
-	    snapshot_site(snap)->nposts, srv->nworkers,
-	    srv->nworkers == 1 ? "" : "s");
+	log_info("serving %s: %zu posts, %u worker%s, %u connections at most",
+	    given->capsule_dir, snapshot_site(snap)->nposts, srv->nworkers,
+	    srv->nworkers == 1 ? "" : "s", cfg->max_connections);
 	for (unsigned i = 1; i < srv->nworkers; i++)
 		uv_thread_create(&srv->workers[i].thread, worker_thread,
 		    &srv->workers[i]);

@@ -123,6 +123,82 @@ def stop_within(srv, seconds):
     return srv.stop()
 
 
+class Descriptors(unittest.TestCase):
+    def setUp(self):
+        self.capsule = new_capsule()
+
+    def tearDown(self):
+        shutil.rmtree(self.capsule)
+
+    def assert_not_spinning(self, srv):
+        """Saturated for two seconds: the server says how often accept
+        failed, and its CPU time stays far below what a retry loop uses."""
+        before, cpu = srv.stats(), cpu_seconds(srv.proc.pid)
+        time.sleep(2)
+        after, used = srv.stats(), cpu_seconds(srv.proc.pid) - cpu
+        # Back-offs of 100 ms and more: at most 20 a worker in 2 s.
+        self.assertLessEqual(after["accept_errors"] - before["accept_errors"],
+                             40, (before, after))
+        self.assertLess(used, 1.0)
+        return after
+
+    def test_limit_below_max_connections(self):
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        srv = start(self.capsule, "--max-connections", "4096", *QUIET,
+                    preexec=limit)
+        socks = []
+        try:
+            m = re.search(r"--max-connections 4096 lowered to (\d+)",
+                          srv.stderr())
+            self.assertTrue(m, srv.stderr())
+            cap = int(m.group(1))
+            self.assertLess(cap, 256)
+            socks = connect_some(srv.gopher_port, 600)
+            self.assertTrue(wait_for(
+                lambda: srv.stats()["connections"] == cap), srv.stats())
+            after = self.assert_not_spinning(srv)
+            self.assertEqual(after["connections"], cap)
+            close_all(socks)
+            self.assertTrue(wait_for(lambda: srv.stats()["connections"] == 0))
+            self.assertEqual(gopher(srv.gopher_port, b"/notes/a.txt\r\n"),
+                             b"A note.\n")
+            socks = connect_some(srv.gopher_port, 600)
+            self.assertTrue(wait_for(
+                lambda: srv.stats()["connections"] == cap))
+            self.assertEqual(stop_within(srv, 10), 0, srv.stderr())
+        finally:
+            close_all(socks)
+            srv.stop(signal.SIGKILL)
+
+    def test_descriptors_run_out_while_serving(self):
+        # The cap fits the limit the server started with; taking the limit
+        # down under it makes accept fail, as another leak of descriptors
+        # or a system-wide shortage would.
+        srv = start(self.capsule, *QUIET)
+        socks = []
+        try:
+            self.assertTrue(wait_for(lambda: srv.stats()["connections"] == 0))
+            room = srv.open_fds() + 16
+            lower_descriptor_limit(srv.proc.pid, room)
+            socks = connect_some(srv.gopher_port, 120)
+            self.assertTrue(wait_for(
+                lambda: "pausing accepts" in srv.stderr()), srv.stderr())
+            after = self.assert_not_spinning(srv)
+            self.assertLessEqual(after["connections"], 16)
+            self.assertGreater(after["accept_errors"], 0)
+            close_all(socks)
+            socks = []
+            self.assertTrue(wait_for(lambda: srv.stats()["connections"] == 0))
+            self.assertEqual(gopher(srv.gopher_port, b"/notes/a.txt\r\n"),
+                             b"A note.\n")
+            socks = connect_some(srv.gopher_port, 120)
+            self.assertEqual(stop_within(srv, 10), 0, srv.stderr())
+        finally:
+            close_all(socks)
+            srv.stop(signal.SIGKILL)
+
+
 class Logging(unittest.TestCase):
     def setUp(self):
         self.capsule = new_capsule()
