@@ -686,6 +686,26 @@ static int open_listener(const struct sockaddr *sa, bool v6)
 	return fd;
 }
 
+/* SO_REUSEPORT would let us share a port with any other process of the
+ * same user that set it too, such as a second pollux started as root:
+ * the kernel would split the clients between the two without a word. A
+ * socket without it cannot bind while anyone listens there; SO_REUSEADDR
+ * still lets it past connections of an earlier run in TIME_WAIT. */
+static int probe_port(const struct sockaddr *sa, bool v6)
+{
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	int rc = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+	    sizeof one) < 0) || bind(fd, sa, addr_len(v6)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 static int parse_listen(const char *addr, unsigned port,
     struct sockaddr_storage *ss, bool *v6)
 {
@@ -695,6 +715,25 @@ static int parse_listen(const char *addr, unsigned port,
 		return -1;
 	}
 	return 0;
+}
+
+/* Before any socket of ours exists, so that only other processes count
+ * (ours would refuse the wildcard next to a specific address). */
+static int check_port_free(const char *addr, unsigned port,
+    enum proto proto, bool required)
+{
+	struct sockaddr_storage ss;
+	bool v6;
+	if (parse_listen(addr, port, &ss, &v6) < 0)
+		return -1;
+	int err = probe_port((struct sockaddr *)&ss, v6);
+	if (!err || (!required && (err == -EAFNOSUPPORT ||
+	    err == -EADDRNOTAVAIL)))
+		return 0;
+	log_error("cannot listen on %s port %u (%s): %s%s", addr, port,
+	    proto == PROTO_GEMINI ? "gemini" : "gopher", strerror(-err),
+	    err == -EADDRINUSE ? "; another process holds this port" : "");
+	return -1;
 }
 
 static void on_listener_closed(uv_handle_t *h)
@@ -958,6 +997,14 @@ int server_run(const struct config *given, struct snapshot *snap)
 		goto done;
 	bool defaults = cfg->nlisten == 2 && strcmp(cfg->listen[0], "::") == 0 &&
 	    strcmp(cfg->listen[1], "0.0.0.0") == 0;
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		bool required = !(defaults && i == 0);
+		if ((cfg->gemini_port && check_port_free(cfg->listen[i],
+		    cfg->gemini_port, PROTO_GEMINI, required) < 0) ||
+		    (cfg->gopher_port && check_port_free(cfg->listen[i],
+		    cfg->gopher_port, PROTO_GOPHER, required) < 0))
+			goto done;
+	}
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		bool required = !(defaults && i == 0);
 		if ((cfg->gemini_port && listen_on(srv, cfg->listen[i],

@@ -199,6 +199,35 @@ class Descriptors(unittest.TestCase):
             srv.stop(signal.SIGKILL)
 
 
+class Ports(unittest.TestCase):
+    def test_second_instance_is_refused(self):
+        first_capsule = new_capsule("First Capsule")
+        second_capsule = new_capsule("Second Capsule")
+        srv = Pollux(first_capsule, ipv6=False)
+        tmp = tempfile.mkdtemp(prefix="pollux-e2e-")
+        try:
+            cmd = [POLLUX, "--capsule", second_capsule,
+                   "--certs", os.path.join(tmp, "certs"),
+                   "--listen", "127.0.0.1",
+                   "--gemini-port", str(srv.gemini_port),
+                   "--gopher-port", str(srv.gopher_port)]
+            if SANITIZED:
+                cmd += ["--chroot", "/"]
+            try:
+                r = subprocess.run(cmd, capture_output=True, timeout=20)
+            except subprocess.TimeoutExpired:
+                self.fail("the second instance started on the same ports")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertRegex(r.stderr.decode(), r"port (%d|%d)\b.*another "
+                             "process" % (srv.gemini_port, srv.gopher_port))
+            for _ in range(20):
+                self.assertIn(b"First Capsule", gopher(srv.gopher_port, b"\r\n"))
+        finally:
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+            for d in (first_capsule, second_capsule, tmp):
+                shutil.rmtree(d)
+
+
 class Logging(unittest.TestCase):
     def setUp(self):
         self.capsule = new_capsule()
