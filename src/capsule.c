@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "pollux/log.h"
 #include "pollux/site.h"
 #include "pollux/util.h"
 
@@ -45,11 +46,9 @@ static void problem(struct load *L, const char *file, unsigned line,
     const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s:%u: ", file, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_problem(file, line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	L->site->problems++;
 }
 
@@ -386,9 +385,11 @@ static int load_post(struct load *L, const char *name, struct post *p)
 			stem += 11, len -= 11;
 		p->slug = xstrndup(stem, len);
 		if (!path_segment_safe(p->slug)) {
+			char shown[256];
+			log_escape(shown, sizeof shown, p->slug, strlen(p->slug));
 			problem(L, p->file, 1, "the name gives the slug \"%s\", "
 			    "which is not safe in a path: rename the file or set "
-			    "slug: in the front matter", p->slug);
+			    "slug: in the front matter", shown);
 			goto fail;
 		}
 	}
@@ -666,7 +667,7 @@ struct site *capsule_load(const char *dir, const struct site *prev)
 	 * reload keeps serving what it had. */
 	if (!realpath(dir, L->root) || stat(L->root, &st) < 0 ||
 	    !S_ISDIR(st.st_mode) || access(L->root, R_OK | X_OK) < 0) {
-		fprintf(stderr, "%s: cannot read the capsule: %s\n", dir,
+		log_error("%s: cannot read the capsule: %s", dir,
 		    strerror(errno ? errno : ENOTDIR));
 		free(L);
 		return NULL;
@@ -696,8 +697,7 @@ struct site *capsule_load(const char *dir, const struct site *prev)
 	if (s->nreadable)
 		qsort(s->readable, s->nreadable, sizeof *s->readable, cmp_names);
 	if (L->failed) {
-		fprintf(stderr, "%s: cannot load the capsule: %s\n", dir,
-		    L->failed_why);
+		log_error("%s: cannot load the capsule: %s", dir, L->failed_why);
 		site_free(s);
 		s = NULL;
 	}

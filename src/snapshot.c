@@ -24,6 +24,10 @@ struct snapshot {
 	size_t nowned, capowned;
 };
 
+/* Snapshots alive, for the server's stats: one when idle, two while a
+ * reload builds, more while old requests hold old ones. */
+static atomic_uint alive;
+
 static uint64_t hash(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
@@ -49,6 +53,7 @@ struct snapshot *snapshot_new(struct site *site)
 	struct snapshot *s = xcalloc(1, sizeof *s);
 	atomic_init(&s->refs, 1);
 	s->site = site;
+	atomic_fetch_add(&alive, 1);
 	return s;
 }
 
@@ -187,4 +192,10 @@ void snapshot_unref(struct snapshot *s)
 	}
 	site_free(s->site);
 	free(s);
+	atomic_fetch_sub(&alive, 1);
+}
+
+unsigned snapshot_alive(void)
+{
+	return atomic_load(&alive);
 }

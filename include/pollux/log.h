@@ -1,16 +1,41 @@
 /* log.h - diagnostics on stderr and one access-log line per request on
- * stdout. */
+ * stdout, neither of which can block the caller once log_start has run. */
 #ifndef POLLUX_LOG_H
 #define POLLUX_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
+/* Starts the threads that write both streams; until then, and after
+ * log_stop, lines are written where they are made. Returns 0 or -1. */
+int log_start(void);
+/* Writes what is queued, giving up after about a second on a stream
+ * nobody reads (its lines are then dropped). Flushes the caller's lines. */
+void log_stop(void);
+
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "FILE:LINE: what is wrong", the way editors and compilers say it, with
+ * the file name escaped (it is whatever bytes the capsule's author used). */
+void log_problem(const char *file, unsigned line, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* proto: "gemini" or "gopher". The request is escaped (control bytes,
- * quotes, backslashes and non-UTF-8 as \xNN) so it cannot forge lines. */
+/* proto: "gemini" or "gopher". The request is escaped with log_escape.
+ * Lines wait in the calling thread until it calls log_flush. */
 void log_access(const char *proto, const char *client, int status,
     size_t bytes, double ms, const char *req, size_t req_len);
+/* Hands the calling thread's access lines to the writer; an event loop
+ * calls it before it sleeps. */
+void log_flush(void);
+/* Access-log lines dropped so far because stdout did not keep up. */
+unsigned long long log_dropped(void);
+
+/* Writes s[0..n) into out so that it cannot forge or disguise a log line:
+ * control bytes, '"', '\\' and bytes that are not UTF-8 become \xNN; C1
+ * controls, U+2028, U+2029, the bidirectional controls and U+FEFF become
+ * \uNNNN; other UTF-8 is kept. Stops before the first escape or character
+ * that would not fit; always NUL-terminates (when outsz > 0). Returns the
+ * length written. */
+size_t log_escape(char *out, size_t outsz, const char *s, size_t n);
 
 #endif

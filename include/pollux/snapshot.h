@@ -36,6 +36,8 @@ const struct page *snapshot_find(const struct snapshot *s, enum proto p,
 
 void snapshot_ref(struct snapshot *s);
 void snapshot_unref(struct snapshot *s);   /* frees at zero */
+/* Snapshots made and not yet freed, in this process; any thread. */
+unsigned snapshot_alive(void);
 
 /* Used by the page builders while a snapshot is under construction. */
 struct snapshot *snapshot_new(struct site *site);  /* takes the site */

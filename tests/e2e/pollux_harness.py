@@ -120,6 +120,30 @@ class Pollux:
     def open_fds(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))
 
+    def stats(self):
+        """Sends SIGUSR1 and returns the dict of the next stats line on stderr."""
+        prefix = "pollux: stats: "
+
+        def lines():
+            text = self.stderr()
+            text = text[:text.rfind("\n") + 1]   # whole lines only
+            return [l for l in text.splitlines() if l.startswith(prefix)]
+
+        seen = len(lines())
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            found = lines()
+            if len(found) > seen:
+                fields = found[seen][len(prefix):].split()
+                return {k: int(v) for k, v in
+                        (f.split("=", 1) for f in fields)}
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError("no stats line after SIGUSR1: " +
+                             self.stderr()[-500:])
+
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
