@@ -67,13 +67,18 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 	}
 
 	/* "" and "/" are the root; "posts/" is read as "/posts/", as most
-	 * servers do. Dot segments resolve inside the root. */
+	 * servers do. Dot segments resolve inside the root; no menu of ours
+	 * has a selector that climbs above it, so one that does is a probe. */
 	char path[REQUEST_LINE_MAX + 3];
 	path[0] = '/';
 	size_t skip = n && req[0] == '/';
 	memcpy(path + 1, req + skip, n - skip);
 	path[1 + n - skip] = '\0';
-	path_remove_dots(path);
+	if (path_remove_dots(path) < 0) {
+		error_menu(r, 59, "Bad selector: climbs above the root folder",
+		    req, n);
+		return;
+	}
 	/* With "." and ".." resolved, a segment starting with '.' is a
 	 * dotfile, which is never served. */
 	bool dotfile = strstr(path, "/.") != NULL;

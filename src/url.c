@@ -46,6 +46,7 @@ const char *url_status_text(enum url_status st)
 	case URL_BAD_HOST: return "invalid host";
 	case URL_BAD_PORT: return "invalid port";
 	case URL_TOO_LONG: return "URL longer than 1024 bytes";
+	case URL_ABOVE_ROOT: return "path climbs above the root";
 	}
 	return "malformed URL";
 }
@@ -79,12 +80,13 @@ long percent_decode(const char *s, size_t len, char *out, size_t outsz)
 	return (long)o;
 }
 
-void path_remove_dots(char *path)
+int path_remove_dots(char *path)
 {
 	/* Segment by segment into out (which never outruns in): "." drops,
 	 * ".." pops the last kept segment, never above the root. A final
 	 * "." or ".." leaves the directory it names, with its slash. */
 	char *in = path, *out = path;
+	int rc = 0;
 	while (*in) {
 		char *seg = in + 1;                 /* in points at a '/' */
 		size_t n = strcspn(seg, "/");
@@ -94,6 +96,8 @@ void path_remove_dots(char *path)
 			if (last)
 				*out++ = '/';
 		} else if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (out == path)
+				rc = -1;        /* nothing kept to pop */
 			while (out > path && *--out != '/')
 				;
 			in = seg + n;
@@ -108,6 +112,7 @@ void path_remove_dots(char *path)
 	if (out == path)
 		*out++ = '/';
 	*out = '\0';
+	return rc;
 }
 
 /* RFC 3986 reg-name characters without percent-escapes: no host we answer
@@ -227,9 +232,11 @@ static enum url_status parse_path(const char *s, size_t len, struct url *u)
 	for (long k = 0; k < n; k++)
 		if ((unsigned char)u->path[k] < 0x20 || u->path[k] == 0x7F)
 			return URL_BAD_CHAR;
-	/* Decoded first, so "%2e%2e" is a ".." segment too: it resolves
-	 * inside the root like any other. */
-	path_remove_dots(u->path);
+	/* Decoded first, so "%2e%2e" is a ".." segment too. Clients resolve
+	 * dot segments before they send a URL (RFC 3986 5.2), so one that
+	 * still climbs above the root is a probe, not a reader: refused. */
+	if (path_remove_dots(u->path) < 0)
+		return URL_ABOVE_ROOT;
 	return URL_OK;
 }
 

@@ -18,6 +18,7 @@ enum url_status {
 	URL_BAD_HOST = -7,
 	URL_BAD_PORT = -8,
 	URL_TOO_LONG = -9,
+	URL_ABOVE_ROOT = -10,   /* ".." segments climb above "/" */
 };
 
 struct url {
@@ -38,7 +39,9 @@ const char *url_status_text(enum url_status st);
 long percent_decode(const char *s, size_t len, char *out, size_t outsz);
 
 /* Removes "." and ".." segments in place (RFC 3986 5.2.4); ".." above the
- * root stays at the root. path starts with '/'. */
-void path_remove_dots(char *path);
+ * root stays at the root. path starts with '/'. Returns 0, or -1 when a
+ * ".." had nothing left to remove (the path climbed above the root): the
+ * path is still resolved, and a request may refuse it. */
+int path_remove_dots(char *path);
 
 #endif

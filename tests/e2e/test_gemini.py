@@ -138,12 +138,21 @@ class Gemini(unittest.TestCase):
         self.assertTrue(data.startswith(b"59 "), data)
 
     def test_dot_segments_stay_inside(self):
+        # Clients resolve dot segments before sending: a path that still
+        # climbs above the root is refused, whatever it names.
         for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
-                     "/posts/../../../", "/./posts/./radar.gmi"):
-            head = self.header(self.url(path))
-            self.assertIn(head[:2], ("20", "51"), path)
+                     "/%2E%2E/", "/.%2e/x", "/posts/../../../", "/../",
+                     "/posts/../../posts/radar.gmi"):
+            data = self.get(self.url(path))
+            self.assertNotIn(b"root:", data, path)
+            self.assertEqual(data.split(b"\r\n", 1)[0].decode(),
+                             "59 Bad request: path climbs above the root", path)
+        # Inside the root they resolve.
+        self.assertEqual(self.header(self.url("/./posts/./radar.gmi"))[:2], "20")
         self.assertEqual(self.header(self.url("/posts/../posts/radar.gmi"))[:2], "20")
-        self.assertEqual(self.header(self.url("/%2e%2e/")), "20 text/gemini; lang=en")
+        self.assertEqual(self.header(self.url("/posts/../")), "20 text/gemini; lang=en")
+        self.assertEqual(self.header(self.url("/posts/%2e%2e/")),
+                         "20 text/gemini; lang=en")
 
     # --- TLS --------------------------------------------------------------
     def test_tls_1_1_refused(self):

@@ -132,6 +132,16 @@ static void gemini_bad(void **state)
 	GEM("gemini://localhost/%2F\r\n", "59 ");
 	GEM("gemini://localhost/ x\r\n", "59 ");
 	GEM("gemini://localhost/\xc3\r\n", "59 ");
+	/* Dot segments that climb above the root, however written. */
+	GEM("gemini://localhost/../../\r\n", "59 ");
+	GEM("gemini://localhost/../../etc/passwd\r\n", "59 ");
+	GEM("gemini://localhost/posts/../../posts/a.gmi\r\n", "59 ");
+	GEM("gemini://localhost/%2e%2e/%2E%2E/\r\n", "59 ");
+	GEM("gemini://localhost/.%2e\r\n", "59 ");
+	assert_non_null(strstr(r.head, "above the root"));
+	/* Inside the root they resolve. */
+	GEM("gemini://localhost/posts/../\r\n", "20 ");
+	assert_memory_equal(r.body, "home", 4);
 	char big[REQUEST_READ_MAX + 1];
 	memset(big, 'a', sizeof big);
 	memcpy(big, "gemini://localhost/", 19);
@@ -148,7 +158,8 @@ static void gopher_found(void **state)
 	(void)state;
 	const char *ok[] = {"\r\n", "/\r\n", "\n", "/\tsearch\r\n", "\t$\r\n",
 	    "/posts/a.txt\r\n", "posts/a.txt\r\n", "/posts\r\n",
-	    "/posts/../posts/a.txt\r\n", "../../posts/\r\n"};
+	    "/posts/../posts/a.txt\r\n", "posts/../posts/\r\n",
+	    "/posts/../\r\n"};
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
 		gopher_respond(snap, &cfg, &ctx, ok[i], strlen(ok[i]), &r);
 		if (r.status != 20)
@@ -166,6 +177,10 @@ static void gopher_errors(void **state)
 		{"/nope\r\n", 51}, {"/.env\r\n", 51}, {"/posts/../.env\r\n", 51},
 		{"/posts/a.txt", 59}, {"", 59}, {"/\x01\r\n", 59},
 		{"/a\x7f\r\n", 59}, {"/\xff\r\n", 59}, {"/a\rb\r\n", 59},
+		/* Dot segments above the root: no menu of ours has them. */
+		{"../../etc/passwd\r\n", 59}, {"/../x\r\n", 59},
+		{"../../posts/\r\n", 59}, {"/posts/../../posts/a.txt\r\n", 59},
+		{"..\tsearch\r\n", 59},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		gopher_respond(snap, &cfg, &ctx, cases[i].req, strlen(cases[i].req),

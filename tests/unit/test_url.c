@@ -40,10 +40,11 @@ static void good_urls(void **state)
 	assert_int_equal(parse("gemini://h/caf\xc3\xa9", &u), URL_OK);
 	assert_int_equal(parse("gemini://h/a/./b/../c/.", &u), URL_OK);
 	assert_string_equal(u.path, "/a/c/");
-	assert_int_equal(parse("gemini://h/../../etc/passwd", &u), URL_OK);
-	assert_string_equal(u.path, "/etc/passwd");
-	assert_int_equal(parse("gemini://h/%2e%2e/%2E%2E/x", &u), URL_OK);
-	assert_string_equal(u.path, "/x");
+	/* Dot segments that stay inside the root resolve. */
+	assert_int_equal(parse("gemini://h/posts/../", &u), URL_OK);
+	assert_string_equal(u.path, "/");
+	assert_int_equal(parse("gemini://h/a/%2e%2E/b/%2e/c", &u), URL_OK);
+	assert_string_equal(u.path, "/b/c");
 }
 
 static void bad_urls(void **state)
@@ -84,6 +85,14 @@ static void bad_urls(void **state)
 		{"gemini://[::1]x/", URL_BAD_HOST},
 		{"gemini://h%41/", URL_BAD_HOST},
 		{"gemini://h\\x/", URL_BAD_HOST},
+		/* No client sends these: it resolves dot segments first. */
+		{"gemini://h/../../etc/passwd", URL_ABOVE_ROOT},
+		{"gemini://h/..", URL_ABOVE_ROOT},
+		{"gemini://h/../", URL_ABOVE_ROOT},
+		{"gemini://h/a/../../x", URL_ABOVE_ROOT},
+		{"gemini://h/%2e%2e/%2E%2E/x", URL_ABOVE_ROOT},
+		{"gemini://h/.%2e/x", URL_ABOVE_ROOT},
+		{"gemini://h/./../x?q", URL_ABOVE_ROOT},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct url u;
@@ -119,19 +128,27 @@ static void decoding(void **state)
 static void dots(void **state)
 {
 	(void)state;
-	static const char *cases[][2] = {
-		{"/", "/"}, {"/.", "/"}, {"/..", "/"}, {"/../..", "/"},
-		{"/a/..", "/"}, {"/a/../", "/"}, {"/a/b/../c", "/a/c"},
-		{"/a/./b", "/a/b"}, {"/a/.", "/a/"}, {"/a/b/", "/a/b/"},
-		{"/a/..b/c", "/a/..b/c"}, {"/.hidden", "/.hidden"},
-		{"/a//b", "/a//b"}, {"/a/b/../../../c", "/c"},
+	/* Input, result, and whether it climbed above the root. */
+	static const struct {
+		const char *in, *out;
+		int rc;
+	} cases[] = {
+		{"/", "/", 0}, {"/.", "/", 0}, {"/..", "/", -1},
+		{"/../..", "/", -1}, {"/../a", "/a", -1},
+		{"/a/..", "/", 0}, {"/a/../", "/", 0}, {"/a/b/../c", "/a/c", 0},
+		{"/a/./b", "/a/b", 0}, {"/a/.", "/a/", 0}, {"/a/b/", "/a/b/", 0},
+		{"/a/..b/c", "/a/..b/c", 0}, {"/.hidden", "/.hidden", 0},
+		{"/a//b", "/a//b", 0}, {"/a/b/../../../c", "/c", -1},
+		{"/a/b/../../c", "/c", 0}, {"/a/../../", "/", -1},
+		{"/./..", "/", -1}, {"/a//../..", "/", 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char p[64];
-		strcpy(p, cases[i][0]);
-		path_remove_dots(p);
-		if (strcmp(p, cases[i][1]) != 0)
-			fail_msg("%s -> %s, want %s", cases[i][0], p, cases[i][1]);
+		strcpy(p, cases[i].in);
+		int rc = path_remove_dots(p);
+		if (strcmp(p, cases[i].out) != 0 || rc != cases[i].rc)
+			fail_msg("%s -> %s (%d), want %s (%d)", cases[i].in, p, rc,
+			    cases[i].out, cases[i].rc);
 	}
 }
 
