@@ -251,6 +251,39 @@ int tls_check_ciphers(const char *list, bool tls13, char *why,
 	return rc;
 }
 
+/* The private key, refused when other users may read or change it: group
+ * read is fine (Debian's ssl-cert group gives daemons their keys that
+ * way). One open, so the mode checked is that of the file loaded. */
+static EVP_PKEY *load_key(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		log_error("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (st.st_mode & 007) {
+		log_error("%s: the private key has mode %04o, open to other "
+		    "users; refusing to start (chmod o= %s: 0600, or 0640 for "
+		    "a key group)", path, (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		log_error("%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!key)
+		log_ssl(path);
+	return key;
+}
+
 static void print_fingerprint(SSL_CTX *ctx)
 {
 	X509 *cert = SSL_CTX_get0_certificate(ctx);
@@ -313,10 +346,15 @@ SSL_CTX *tls_context_new(const struct config *cfg)
 		log_ssl(cert_path);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key_path, SSL_FILETYPE_PEM) != 1) {
+	EVP_PKEY *key = load_key(key_path);
+	if (!key)
+		goto fail;
+	if (SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+		EVP_PKEY_free(key);
 		log_ssl(key_path);
 		goto fail;
 	}
+	EVP_PKEY_free(key);
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		log_ssl("the key does not match the certificate");
 		goto fail;

@@ -380,6 +380,50 @@ class Limits(unittest.TestCase):
         finally:
             shutil.rmtree(tmp)
 
+    def start_fails(self, *args):
+        """Runs pollux with args; it must exit non-zero. Returns stderr."""
+        r = subprocess.run(
+            [POLLUX, "--capsule", self.capsule, "--listen", "127.0.0.1",
+             "--gemini-port", str(free_port()), "--gopher-port", "0", *args],
+            capture_output=True, timeout=30)
+        err = r.stderr.decode()
+        self.assertNotEqual(r.returncode, 0, err)
+        self.assertNotIn("serving", err)
+        return err
+
+    def test_key_open_to_others_refused(self):
+        tmp = tempfile.mkdtemp(prefix="pollux-e2e-")
+        try:
+            key, cert = os.path.join(tmp, "key.pem"), os.path.join(tmp, "cert.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                            "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                            "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
+                            "-days", "2"], check=True, capture_output=True)
+            for mode in (0o644, 0o604, 0o602, 0o601, 0o666):
+                os.chmod(key, mode)
+                err = self.start_fails("--cert", cert, "--key", key,
+                                       "--certs", os.path.join(tmp, "certs"))
+                self.assertIn("%s: the private key has mode %04o, open to other "
+                              "users" % (key, mode), err)
+            # Group-readable is the ssl-cert convention: served.
+            os.chmod(key, 0o640)
+            srv = Pollux(self.capsule, "--cert", cert, "--key", key, ipv6=False)
+            try:
+                data, _ = gemini(srv.gemini_port, "gemini://localhost/\r\n")
+                self.assertTrue(data.startswith(b"20 "))
+            finally:
+                self.assertEqual(srv.stop(), 0, srv.stderr())
+            # The generated key in certs/ is checked the same way.
+            srv = Pollux(self.capsule, "--certs", os.path.join(tmp, "certs"),
+                         ipv6=False)
+            self.assertEqual(srv.stop(), 0)
+            gen = os.path.join(tmp, "certs", "key.pem")
+            os.chmod(gen, 0o644)
+            err = self.start_fails("--certs", os.path.join(tmp, "certs"))
+            self.assertIn("%s: the private key has mode 0644" % gen, err)
+        finally:
+            shutil.rmtree(tmp)
+
     def test_sigint_stops_cleanly(self):
         import signal
         srv = Pollux(self.capsule, ipv6=False)
