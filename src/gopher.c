@@ -19,8 +19,13 @@ static void error_menu(struct reply *r, int status, const char *msg,
 		unsigned char c = (unsigned char)sel[i];
 		shown[n++] = c < 0x20 || c == 0x7F ? '?' : (char)c;
 	}
-	if (n < sel_len)
+	if (n < sel_len) {
+		/* Cut before a character the bound split, so the line stays
+		 * UTF-8 (the selector is, by then; '?' is never a part). */
+		while (n > 0 && ((unsigned char)sel[n] & 0xC0) == 0x80)
+			n--;
 		memcpy(shown + n, "...", 3), n += 3;
+	}
 	shown[n] = '\0';
 	snprintf(r->small, sizeof r->small, "3%s%s%s\t\terror.host\t1\r\n.\r\n",
 	    msg, n ? ": " : "", shown);

@@ -209,6 +209,40 @@ static void gopher_errors(void **state)
 	assert_int_equal(r.status, 51);   /* 1024 bytes: fine, just not there */
 }
 
+static void gopher_error_cuts_whole_characters(void **state)
+{
+	(void)state;
+	/* Long selectors of 2-, 3- and 4-byte characters, shifted by 0-3
+	 * ASCII bytes so that the bound falls on every byte of one. */
+	static const char *chars[] = {"\xc3\xa9", "\xe6\x97\xa5",
+	    "\xf0\x9f\x93\xa1"};
+	for (size_t c = 0; c < 3; c++) {
+		for (size_t pad = 0; pad < 4; pad++) {
+			char req[300];
+			size_t n = 0;
+			req[n++] = '/';
+			for (size_t i = 0; i < pad; i++)
+				req[n++] = 'x';
+			while (n < 200) {
+				memcpy(req + n, chars[c], strlen(chars[c]));
+				n += strlen(chars[c]);
+			}
+			memcpy(req + n, "\r\n", 3);
+			gopher_respond(snap, &cfg, &ctx, req, n + 2, &r);
+			assert_int_equal(r.status, 51);
+			const char *tab = memchr(r.body, '\t', r.body_len);
+			assert_non_null(tab);
+			size_t line = (size_t)(tab - r.body);
+			if (!utf8_valid(r.body, line))
+				fail_msg("char %zu pad %zu: \"%.*s\"", c, pad, (int)line,
+				    r.body);
+			assert_memory_equal(tab - 3, "...", 3);
+			/* As much of the selector as fits, less than one char. */
+			assert_true(line > 70);
+		}
+	}
+}
+
 static void framing(void **state)
 {
 	(void)state;
@@ -229,6 +263,7 @@ int main(void)
 		cmocka_unit_test(gemini_bad),
 		cmocka_unit_test(gopher_found),
 		cmocka_unit_test(gopher_errors),
+		cmocka_unit_test(gopher_error_cuts_whole_characters),
 		cmocka_unit_test(framing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
