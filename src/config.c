@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pollux/config.h"
+#include "pollux/tls.h"
 #include "pollux/util.h"
 
 #ifndef POLLUX_VERSION
@@ -48,6 +49,11 @@ void config_usage(FILE *out)
 	    "  --cert FILE --key FILE   TLS certificate and key (default: generated\n"
 	    "                           in the certs folder on first start)\n"
 	    "  --certs DIR              where generated certificates live (default: certs)\n"
+	    "  --ciphers LIST           TLS 1.2 ciphers, ECDHE with AES-GCM or\n"
+	    "                           ChaCha20-Poly1305 only\n"
+	    "                           (default: AES-128-GCM first)\n"
+	    "  --ciphersuites LIST      TLS 1.3 ciphersuites (default:\n"
+	    "                           TLS_AES_128_GCM_SHA256 first)\n"
 	    "  --max-connections N      open connections at most (default: 4096)\n"
 	    "  --handshake-timeout MS   TLS handshake deadline (default: 5000)\n"
 	    "  --request-timeout MS     request line deadline (default: 5000)\n"
@@ -107,6 +113,7 @@ enum { OPT_CAPSULE = 256, OPT_HOSTNAME, OPT_LISTEN, OPT_GEMINI_PORT,
 	OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT, OPT_CERT, OPT_KEY, OPT_CERTS,
 	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_WORKERS, OPT_USER,
 	OPT_CHROOT,
+	OPT_CIPHERS, OPT_CIPHERSUITES,
 	OPT_CONFIG, OPT_CHECK,
 	OPT_DUMP, OPT_HELP, OPT_VERSION };
 
@@ -127,6 +134,8 @@ static const struct option options[] = {
 	{"workers", required_argument, NULL, OPT_WORKERS},
 	{"user", required_argument, NULL, OPT_USER},
 	{"chroot", required_argument, NULL, OPT_CHROOT},
+	{"ciphers", required_argument, NULL, OPT_CIPHERS},
+	{"ciphersuites", required_argument, NULL, OPT_CIPHERSUITES},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"dump", required_argument, NULL, OPT_DUMP},
@@ -180,6 +189,15 @@ static int set_option(struct config *c, int id, const char *arg,
 		return parse_uint(o, name, arg, 1, 256, &c->workers);
 	case OPT_USER: c->user = arg; return 0;
 	case OPT_CHROOT: c->chroot_dir = arg; return 0;
+	case OPT_CIPHERS:
+	case OPT_CIPHERSUITES: {
+		char why[256];
+		if (tls_check_ciphers(arg, id == OPT_CIPHERSUITES, why,
+		    sizeof why) < 0)
+			return bad(o, name, "\"%s\": %s", arg, why);
+		*(id == OPT_CIPHERS ? &c->ciphers : &c->ciphersuites) = arg;
+		return 0;
+	}
 	case OPT_CONFIG: c->config_file = arg; return 0;
 	case OPT_CHECK: c->action = ACTION_CHECK; return 0;
 	case OPT_DUMP: c->action = ACTION_DUMP; c->dump_url = arg; return 0;

@@ -14,6 +14,17 @@
 
 #define FRONT_MATTER_MAX (64u << 10)
 
+/* What one post may add to the generated pages. Each tag becomes a page
+ * and a feed that repeat the post's card (title, tags, summary), so tags
+ * times summary is what a post costs: unbounded, one post with 2,000 tags
+ * took seconds and hundreds of MB to load. The values leave room for any
+ * real blog: posts carry a handful of tags, a summary is a paragraph or
+ * two, and a title is one line (in bytes, so CJK gets ~100 characters). */
+#define POST_TAGS_MAX 32
+#define POST_TAG_BYTES_MAX 64
+#define POST_SUMMARY_BYTES_MAX 2048
+#define POST_TITLE_BYTES_MAX 300
+
 static int fail(struct fm_error *err, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -154,39 +165,50 @@ static char *trimmed(const char *s)
 	return xstrndup(s, n);
 }
 
-/* Adds one tag, normalised; duplicates are dropped. */
+/* Adds one tag, normalised; duplicates are dropped. A tag that is not
+ * safe in a path is reported on its own line, a limit on the line of the
+ * tags: key (key_line). */
 static int add_tag(struct post *p, const char *raw, unsigned line,
-    struct fm_error *err)
+    unsigned key_line, struct fm_error *err)
 {
 	char *tag = trimmed(raw);
 	if (!*tag) {
 		free(tag);
 		return 0;
 	}
-	if (tag_normalise(tag) < 0) {
-		int rc = fail(err, line, "tag \"%s\" is not safe in a path "
+	int unsafe = tag_normalise(tag);
+	int rc = 0;
+	if (strlen(tag) > POST_TAG_BYTES_MAX)
+		rc = fail(err, key_line, "tag \"%.40s...\" is longer than %d "
+		    "bytes", tag, POST_TAG_BYTES_MAX);
+	else if (unsafe < 0)
+		rc = fail(err, line, "tag \"%s\" is not safe in a path "
 		    "(use letters, digits, '-', '_' and '.')", raw);
-		free(tag);
-		return rc;
-	}
-	for (size_t i = 0; i < p->ntags; i++)
+	for (size_t i = 0; rc == 0 && i < p->ntags; i++)
 		if (strcmp(p->tags[i], tag) == 0) {
 			free(tag);
 			return 0;
 		}
+	if (rc == 0 && p->ntags == POST_TAGS_MAX)
+		rc = fail(err, key_line, "more than %d tags; a post may have "
+		    "at most %d", POST_TAGS_MAX, POST_TAGS_MAX);
+	if (rc < 0) {
+		free(tag);
+		return rc;
+	}
 	p->tags = xrealloc(p->tags, (p->ntags + 1) * sizeof *p->tags);
 	p->tags[p->ntags++] = tag;
 	return 0;
 }
 
 static int comma_tags(struct post *p, const char *list, unsigned line,
-    struct fm_error *err)
+    unsigned key_line, struct fm_error *err)
 {
 	char *copy = xstrdup(list);
 	int rc = 0;
 	for (char *save, *t = strtok_r(copy, ",", &save); t && rc == 0;
 	    t = strtok_r(NULL, ",", &save))
-		rc = add_tag(p, t, line, err);
+		rc = add_tag(p, t, line, key_line, err);
 	free(copy);
 	return rc;
 }
@@ -204,9 +226,10 @@ static enum key key_of(const char *k)
 	return K_OTHER;
 }
 
-/* One scalar value for a known key. */
+/* One scalar value for a known key; line is the value's, key_line the
+ * key's (where a value over a limit is reported). */
 static int set_field(struct post *p, enum key k, const char *v, unsigned line,
-    struct fm_error *err)
+    unsigned key_line, struct fm_error *err)
 {
 	char *t;
 	switch (k) {
@@ -216,6 +239,15 @@ static int set_field(struct post *p, enum key k, const char *v, unsigned line,
 		if (k == K_TITLE && !*t) {
 			free(t);
 			return fail(err, line, "title is empty");
+		}
+		size_t max = k == K_TITLE ? POST_TITLE_BYTES_MAX :
+		    POST_SUMMARY_BYTES_MAX;
+		if (strlen(t) > max) {
+			int rc = fail(err, key_line, "%s is %zu bytes, longer "
+			    "than %zu: shorten it", k == K_TITLE ? "title" :
+			    "summary", strlen(t), max);
+			free(t);
+			return rc;
 		}
 		free(k == K_TITLE ? p->title : p->summary);
 		*(k == K_TITLE ? &p->title : &p->summary) = t;
@@ -231,7 +263,7 @@ static int set_field(struct post *p, enum key k, const char *v, unsigned line,
 		free(t);
 		return 0;
 	case K_TAGS:
-		return comma_tags(p, v, line, err);
+		return comma_tags(p, v, line, key_line, err);
 	case K_READ_TIME: {
 		char *end;
 		long n = strtol(v, &end, 10);
@@ -279,7 +311,7 @@ static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
 
 	enum { START, KEY, VALUE, TAGS, SKIP, DONE } state = START;
 	enum key key = K_OTHER;
-	unsigned seen = 0, depth = 0;
+	unsigned seen = 0, depth = 0, key_line = first_line;
 	int rc = 0;
 	while (rc == 0 && state != DONE) {
 		if (!yaml_parser_parse(&parser, &ev)) {
@@ -311,11 +343,12 @@ static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
 				if (key != K_OTHER && (seen & (1u << key)))
 					rc = fail(err, line, "%s is given twice", val);
 				seen |= key != K_OTHER ? 1u << key : 0;
+				key_line = line;
 				state = VALUE;
 			}
 		} else if (state == VALUE) {
 			if (ev.type == YAML_SCALAR_EVENT) {
-				rc = set_field(p, key, val, line, err);
+				rc = set_field(p, key, val, line, key_line, err);
 				state = KEY;
 			} else if (key == K_TAGS &&
 			    ev.type == YAML_SEQUENCE_START_EVENT) {
@@ -332,7 +365,7 @@ static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
 			if (ev.type == YAML_SEQUENCE_END_EVENT)
 				state = KEY;
 			else if (ev.type == YAML_SCALAR_EVENT)
-				rc = add_tag(p, val, line, err);
+				rc = add_tag(p, val, line, key_line, err);
 			else
 				rc = fail(err, line, "each tag must be plain text");
 		} else if (state == SKIP) {
@@ -399,9 +432,12 @@ int frontmatter_parse(const char *text, size_t len, struct post *p,
 		size_t n = nl ? (size_t)(nl - line_start) : (size_t)(end - line_start);
 		if (is_fence(line_start, n, true))
 			break;
-		if ((size_t)(line_start - yaml) > FRONT_MATTER_MAX)
+		/* Counted to the end of the line, not its start: one long
+		 * line must not slip past the cap. */
+		const char *next = nl ? nl + 1 : end;
+		if ((size_t)(next - yaml) > FRONT_MATTER_MAX)
 			return fail(err, 1, "front matter is larger than 64 KiB");
-		line_start = nl ? nl + 1 : end;
+		line_start = next;
 		line++;
 	}
 	if (parse_yaml(yaml, (size_t)(line_start - yaml), 2, p, err) < 0)

@@ -19,8 +19,13 @@ static void error_menu(struct reply *r, int status, const char *msg,
 		unsigned char c = (unsigned char)sel[i];
 		shown[n++] = c < 0x20 || c == 0x7F ? '?' : (char)c;
 	}
-	if (n < sel_len)
+	if (n < sel_len) {
+		/* Cut before a character the bound split, so the line stays
+		 * UTF-8 (the selector is, by then; '?' is never a part). */
+		while (n > 0 && ((unsigned char)sel[n] & 0xC0) == 0x80)
+			n--;
 		memcpy(shown + n, "...", 3), n += 3;
+	}
 	shown[n] = '\0';
 	snprintf(r->small, sizeof r->small, "3%s%s%s\t\terror.host\t1\r\n.\r\n",
 	    msg, n ? ": " : "", shown);
@@ -67,13 +72,18 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 	}
 
 	/* "" and "/" are the root; "posts/" is read as "/posts/", as most
-	 * servers do. Dot segments resolve inside the root. */
+	 * servers do. Dot segments resolve inside the root; no menu of ours
+	 * has a selector that climbs above it, so one that does is a probe. */
 	char path[REQUEST_LINE_MAX + 3];
 	path[0] = '/';
 	size_t skip = n && req[0] == '/';
 	memcpy(path + 1, req + skip, n - skip);
 	path[1 + n - skip] = '\0';
-	path_remove_dots(path);
+	if (path_remove_dots(path) < 0) {
+		error_menu(r, 59, "Bad selector: climbs above the root folder",
+		    req, n);
+		return;
+	}
 	/* With "." and ".." resolved, a segment starting with '.' is a
 	 * dotfile, which is never served. */
 	bool dotfile = strstr(path, "/.") != NULL;

@@ -8,6 +8,7 @@
 #include "pollux/markdown.h"
 #include "pollux/mime.h"
 #include "pollux/pages.h"
+#include "pollux/url.h"
 #include "pollux/util.h"
 
 #define HOME_LATEST 10
@@ -30,6 +31,16 @@ static void add_page(struct snapshot *s, const char *path, const char *lang,
 	size_t len;
 	char *data = buf_take(body, &len);
 	snapshot_add(s, PROTO_GEMINI, path, head, data, len);
+}
+
+/* A link to a file or folder of the capsule: its name may hold anything a
+ * file system allows (spaces, '#', '?', '%'), so the URL is escaped; the
+ * label is the name as it is. */
+static void file_link(struct buf *b, const char *path, const char *label)
+{
+	buf_puts(b, "=> ");
+	url_encode_path(b, path);
+	buf_printf(b, " %s\n", label);
 }
 
 /* The subscription convention's entry: "=> URL YYYY-MM-DD Title". */
@@ -77,11 +88,11 @@ static void home(struct snapshot *s, const struct site *site)
 	for (size_t i = 0; i < site->nfiles; i++) {
 		const char *path = site->files[i].path;
 		if (!strchr(path + 1, '/') && strcmp(path, "/robots.txt") != 0)
-			buf_printf(&b, "=> %s %s\n", path, path + 1);
+			file_link(&b, path, path + 1);
 	}
 	for (size_t i = 0; i < site->ndirs; i++)
 		if (strchr(site->dirs[i] + 1, '/')[1] == '\0')   /* top level */
-			buf_printf(&b, "=> %s %s\n", site->dirs[i], site->dirs[i] + 1);
+			file_link(&b, site->dirs[i], site->dirs[i] + 1);
 	add_page(s, "/", site->lang, &b);
 }
 
@@ -201,7 +212,10 @@ static void static_files(struct snapshot *s, const struct site *site)
 		const char *dir = site->dirs[d];
 		size_t dlen = strlen(dir);
 		char *noslash = xstrndup(dir, dlen - 1);
-		snapshot_add_redirect(s, PROTO_GEMINI, noslash, dir);
+		struct buf target = {0};
+		url_encode_path(&target, dir);
+		snapshot_add_redirect(s, PROTO_GEMINI, noslash, target.data);
+		buf_free(&target);
 		free(noslash);
 
 		struct buf index = {0};
@@ -225,12 +239,12 @@ static void static_files(struct snapshot *s, const struct site *site)
 			const char *sub = site->dirs[i];
 			if (strncmp(sub, dir, dlen) == 0 && sub[dlen] &&
 			    strchr(sub + dlen, '/') == sub + strlen(sub) - 1)
-				buf_printf(&b, "=> %s %s\n", sub, sub + dlen);
+				file_link(&b, sub, sub + dlen);
 		}
 		for (size_t i = 0; i < site->nfiles; i++) {
 			const char *path = site->files[i].path;
 			if (strncmp(path, dir, dlen) == 0 && !strchr(path + dlen, '/'))
-				buf_printf(&b, "=> %s %s\n", path, path + dlen);
+				file_link(&b, path, path + dlen);
 		}
 		buf_puts(&b, "\n=> / Home\n");
 		add_page(s, dir, site->lang, &b);

@@ -46,6 +46,7 @@ const char *url_status_text(enum url_status st)
 	case URL_BAD_HOST: return "invalid host";
 	case URL_BAD_PORT: return "invalid port";
 	case URL_TOO_LONG: return "URL longer than 1024 bytes";
+	case URL_ABOVE_ROOT: return "path climbs above the root";
 	}
 	return "malformed URL";
 }
@@ -79,12 +80,13 @@ long percent_decode(const char *s, size_t len, char *out, size_t outsz)
 	return (long)o;
 }
 
-void path_remove_dots(char *path)
+int path_remove_dots(char *path)
 {
 	/* Segment by segment into out (which never outruns in): "." drops,
 	 * ".." pops the last kept segment, never above the root. A final
 	 * "." or ".." leaves the directory it names, with its slash. */
 	char *in = path, *out = path;
+	int rc = 0;
 	while (*in) {
 		char *seg = in + 1;                 /* in points at a '/' */
 		size_t n = strcspn(seg, "/");
@@ -94,6 +96,8 @@ void path_remove_dots(char *path)
 			if (last)
 				*out++ = '/';
 		} else if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (out == path)
+				rc = -1;        /* nothing kept to pop */
 			while (out > path && *--out != '/')
 				;
 			in = seg + n;
@@ -108,6 +112,64 @@ void path_remove_dots(char *path)
 	if (out == path)
 		*out++ = '/';
 	*out = '\0';
+	return rc;
+}
+
+/* The ASCII that stays as it is in a link's path: unreserved, '/', and
+ * sub-delims, ':' and '@' (pchar). */
+static bool path_char(int c)
+{
+	return is_alpha(c) || is_digit(c) || (c != '\0' &&
+	    strchr("-._~/!$&'()*+,;=:@", c) != NULL);
+}
+
+/* Code points a client may take for whitespace when it splits a link line
+ * (the Unicode White_Space property, as Python's str.split and Go's
+ * unicode.IsSpace do), C1 controls, and invisible format characters (zero
+ * widths, bidirectional overrides, BOM) that would hide what a link says. */
+static bool cp_needs_escape(unsigned cp)
+{
+	return cp <= 0xA0 || cp == 0xAD || cp == 0x61C || cp == 0x1680 ||
+	    cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) ||
+	    (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) ||
+	    cp == 0x3000 || cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB) ||
+	    (cp >= 0xE0000 && cp <= 0xE007F);
+}
+
+/* Length of the UTF-8 sequence at s (NUL-terminated) and its code point;
+ * 0 when s does not start a well-formed one. */
+static size_t utf8_decode(const unsigned char *s, unsigned *cp)
+{
+	size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+	if (n == 0 || strnlen((const char *)s, n) < n ||
+	    !utf8_valid((const char *)s, n))
+		return 0;
+	*cp = s[0] & (0x7F >> n);
+	for (size_t i = 1; i < n; i++)
+		*cp = *cp << 6 | (s[i] & 0x3F);
+	return n;
+}
+
+void url_encode_path(struct buf *out, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)path;
+	while (*s) {
+		unsigned cp = 0;
+		size_t n = *s < 0x80 ? 1 : utf8_decode(s, &cp);
+		if (n == 1 && path_char(*s)) {
+			buf_putc(out, (char)*s);
+		} else if (n > 1 && !cp_needs_escape(cp)) {
+			buf_put(out, s, n);
+		} else {
+			for (size_t i = 0; i < (n ? n : 1); i++) {
+				buf_putc(out, '%');
+				buf_putc(out, hex[s[i] >> 4]);
+				buf_putc(out, hex[s[i] & 15]);
+			}
+		}
+		s += n ? n : 1;
+	}
 }
 
 /* RFC 3986 reg-name characters without percent-escapes: no host we answer
@@ -227,9 +289,11 @@ static enum url_status parse_path(const char *s, size_t len, struct url *u)
 	for (long k = 0; k < n; k++)
 		if ((unsigned char)u->path[k] < 0x20 || u->path[k] == 0x7F)
 			return URL_BAD_CHAR;
-	/* Decoded first, so "%2e%2e" is a ".." segment too: it resolves
-	 * inside the root like any other. */
-	path_remove_dots(u->path);
+	/* Decoded first, so "%2e%2e" is a ".." segment too. Clients resolve
+	 * dot segments before they send a URL (RFC 3986 5.2), so one that
+	 * still climbs above the root is a probe, not a reader: refused. */
+	if (path_remove_dots(u->path) < 0)
+		return URL_ABOVE_ROOT;
 	return URL_OK;
 }
 

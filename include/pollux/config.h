@@ -33,6 +33,8 @@ struct config {
 
 	const char *cert_file, *key_file;    /* both NULL: generate in certs_dir */
 	const char *certs_dir;               /* "certs" */
+	const char *ciphers;                 /* TLS 1.2 list; NULL: tls.c's */
+	const char *ciphersuites;            /* TLS 1.3 list; NULL: tls.c's */
 
 	unsigned max_connections;            /* 4096 */
 	unsigned handshake_timeout_ms;       /* 5000 */

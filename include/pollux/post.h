@@ -35,7 +35,10 @@ struct fm_error {
 
 /* Parses the front matter that opens text[0..len) ("---" line, YAML, "---"
  * line) into p, and points p->body past it. Returns 0, or -1 with err set.
- * On failure p may hold partial fields: release them with post_clear. */
+ * Front matter over 64 KiB, or a post over a limit on what it generates
+ * (tags, tag length, title and summary length: see frontmatter.c) fails,
+ * never truncated. On failure p may hold partial fields: release them with
+ * post_clear. */
 int frontmatter_parse(const char *text, size_t len, struct post *p,
     struct fm_error *err);
 

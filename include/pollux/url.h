@@ -1,5 +1,6 @@
 /* url.h - absolute URL parsing (RFC 3986), percent-decoding and dot-segment
- * removal, into fixed buffers: a request never allocates. */
+ * removal, into fixed buffers: a request never allocates; and the encoding
+ * of a capsule path as the URL of a link pollux writes. */
 #ifndef POLLUX_URL_H
 #define POLLUX_URL_H
 
@@ -18,6 +19,7 @@ enum url_status {
 	URL_BAD_HOST = -7,
 	URL_BAD_PORT = -8,
 	URL_TOO_LONG = -9,
+	URL_ABOVE_ROOT = -10,   /* ".." segments climb above "/" */
 };
 
 struct url {
@@ -38,7 +40,18 @@ const char *url_status_text(enum url_status st);
 long percent_decode(const char *s, size_t len, char *out, size_t outsz);
 
 /* Removes "." and ".." segments in place (RFC 3986 5.2.4); ".." above the
- * root stays at the root. path starts with '/'. */
-void path_remove_dots(char *path);
+ * root stays at the root. path starts with '/'. Returns 0, or -1 when a
+ * ".." had nothing left to remove (the path climbed above the root): the
+ * path is still resolved, and a request may refuse it. */
+int path_remove_dots(char *path);
+
+struct buf;
+/* Appends path (a capsule path, "/"-rooted, UTF-8) to out as the URL of a
+ * gemtext link line: unreserved characters, '/', and the sub-delims, ':'
+ * and '@' (all allowed in a path by RFC 3986) stay; space, '#', '?', '%',
+ * other ASCII outside the grammar, controls and every Unicode space or
+ * invisible format character are %XX-escaped. Other UTF-8 stays as it is
+ * (gemtext is UTF-8, and readers see a name they can read). */
+void url_encode_path(struct buf *out, const char *path);
 
 #endif

@@ -169,6 +169,54 @@ class BrokenCapsule(unittest.TestCase):
         self.assertIn(b"=> /posts/good.gmi 2025-01-01 Good", out)
         self.assertNotIn(b"Bad", out)
 
+    def test_odd_file_names_are_linked_escaped(self):
+        # Names a file system allows but a URL does not carry as they are.
+        names = ["a b.txt", "h#x.txt", "q?r.txt", "p%41q.txt", "pAq.txt",
+                 "nb\u00a0sp.txt", "em\u2003sp.txt", "caf\u00e9.txt",
+                 "semi;colon=1&x+y.txt", "in dir/x y.txt"]
+        for i, name in enumerate(names):
+            self.put("files/" + name, "file %d: %s\n" % (i, name))
+        self.put("top #1.txt", "top\n")
+        rc, out, err = dump("gemini://localhost/files/", self.dir)
+        self.assertEqual(rc, 0, err)
+        links = {}
+        for line in out.decode().split("\n"):
+            if line.startswith("=> "):
+                url, _, label = line[3:].partition(" ")
+                links[label] = url
+        for name in names[:-1] + ["in dir/"]:
+            label = name
+            url = links[label]
+            # One token for every client, however it splits on spaces,
+            # and nothing a URL cannot carry.
+            self.assertEqual(url.split(), [url], url)
+            self.assertFalse(set(url) & set(" #?\"<>\\^`{|}"), url)
+            self.assertRegex(url, r"^/files/")
+            rc, got, err = dump("gemini://localhost" + url, self.dir)
+            if name.endswith("/"):
+                self.assertTrue(got.startswith(b"20 text/gemini"), got[:40])
+                sub = re.search(r"^=> (\S+) x y\.txt$", got.decode(), re.M)
+                rc, got, err = dump("gemini://localhost" + sub.group(1),
+                                    self.dir)
+                name = "in dir/x y.txt"
+            with open(os.path.join(self.dir, "files", name), "rb") as f:
+                want = f.read()
+            head, _, body = got.partition(b"\r\n")
+            self.assertTrue(head.startswith(b"20 text/plain"), (url, head))
+            self.assertEqual(body, want, url)
+        self.assertEqual(links["caf\u00e9.txt"], "/files/caf\u00e9.txt")
+        self.assertEqual(links["nb\u00a0sp.txt"], "/files/nb%C2%A0sp.txt")
+        self.assertEqual(links["p%41q.txt"], "/files/p%2541q.txt")
+        # A folder asked without its slash is redirected, escaped too.
+        rc, got, _ = dump("gemini://localhost/files/in%20dir", self.dir)
+        self.assertEqual(got, b"31 gemini://localhost/files/in%20dir/\r\n")
+        # The home page links top-level files the same way.
+        rc, got, _ = dump("gemini://localhost/", self.dir)
+        self.assertIn(b"\n=> /top%20%231.txt top #1.txt\n", got)
+        rc, got, _ = dump("gemini://localhost/top%20%231.txt", self.dir)
+        self.assertTrue(got.startswith(b"20 text/plain"))
+        self.assertTrue(got.endswith(b"\r\ntop\n"))
+
     def test_unreadable_capsule_fails(self):
         rc, out, err = pollux("--check", capsule=self.dir + "/missing")
         self.assertEqual(rc, 1)

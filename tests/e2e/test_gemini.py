@@ -12,9 +12,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pollux_harness import (Pollux, client_context, connect_and_read,  # noqa: E402
-                            connect_many, gemini, gemini_half_close, read_until_closed, run,
-                            write_capsule)
+from pollux_harness import (POLLUX, Pollux, client_context, connect_and_read,  # noqa: E402
+                            connect_many, free_port, gemini, gemini_half_close,
+                            read_until_closed, run, write_capsule)
 
 
 class Gemini(unittest.TestCase):
@@ -138,12 +138,21 @@ class Gemini(unittest.TestCase):
         self.assertTrue(data.startswith(b"59 "), data)
 
     def test_dot_segments_stay_inside(self):
+        # Clients resolve dot segments before sending: a path that still
+        # climbs above the root is refused, whatever it names.
         for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
-                     "/posts/../../../", "/./posts/./radar.gmi"):
-            head = self.header(self.url(path))
-            self.assertIn(head[:2], ("20", "51"), path)
+                     "/%2E%2E/", "/.%2e/x", "/posts/../../../", "/../",
+                     "/posts/../../posts/radar.gmi"):
+            data = self.get(self.url(path))
+            self.assertNotIn(b"root:", data, path)
+            self.assertEqual(data.split(b"\r\n", 1)[0].decode(),
+                             "59 Bad request: path climbs above the root", path)
+        # Inside the root they resolve.
+        self.assertEqual(self.header(self.url("/./posts/./radar.gmi"))[:2], "20")
         self.assertEqual(self.header(self.url("/posts/../posts/radar.gmi"))[:2], "20")
-        self.assertEqual(self.header(self.url("/%2e%2e/")), "20 text/gemini; lang=en")
+        self.assertEqual(self.header(self.url("/posts/../")), "20 text/gemini; lang=en")
+        self.assertEqual(self.header(self.url("/posts/%2e%2e/")),
+                         "20 text/gemini; lang=en")
 
     # --- TLS --------------------------------------------------------------
     def test_tls_1_1_refused(self):
@@ -168,6 +177,52 @@ class Gemini(unittest.TestCase):
             data, clean = gemini(self.port, self.url("/"), ctx=ctx)
             self.assertTrue(data.startswith(b"20 "))
             self.assertTrue(clean)
+
+    def handshake(self, ctx, sni):
+        """The cipher the server chose, and the answer to "/"."""
+        with socket.create_connection(("127.0.0.1", self.port), 5) as s:
+            with ctx.wrap_socket(s, server_hostname=sni) as t:
+                t.sendall(self.url("/").encode())
+                data = b""
+                while True:
+                    chunk = t.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                return t.cipher()[0], data
+
+    def test_tls_1_2_cbc_refused(self):
+        # TLS 1.2 offers ECDHE with AEAD only: a client with nothing else
+        # than CBC suites (RSA or ECDHE key exchange) gets no handshake.
+        for cipher in ("AES128-SHA", "ECDHE-ECDSA-AES128-SHA",
+                       "ECDHE-ECDSA-AES256-SHA384"):
+            ctx = client_context(maximum=ssl.TLSVersion.TLSv1_2)
+            ctx.set_ciphers(cipher + ":@SECLEVEL=0")
+            with self.assertRaises((ssl.SSLError, OSError), msg=cipher):
+                gemini(self.port, self.url("/"), ctx=ctx)
+            r = subprocess.run(
+                ["openssl", "s_client", "-connect", "127.0.0.1:%d" % self.port,
+                 "-tls1_2", "-cipher", cipher, "-servername", "localhost"],
+                input=b"", capture_output=True, timeout=10)
+            self.assertNotEqual(r.returncode, 0, cipher)
+            self.assertIn(b"Cipher is (NONE)", r.stdout, cipher)
+
+    def test_tls_default_ciphers_with_and_without_sni(self):
+        # AES-128-GCM first in both versions (the clients list others first).
+        want = {ssl.TLSVersion.TLSv1_2: "ECDHE-ECDSA-AES128-GCM-SHA256",
+                ssl.TLSVersion.TLSv1_3: "TLS_AES_128_GCM_SHA256"}
+        for v, cipher in want.items():
+            for sni in ("localhost", None):
+                ctx = client_context(minimum=v, maximum=v)
+                got, data = self.handshake(ctx, sni)
+                self.assertEqual(got, cipher, (v, sni))
+                self.assertTrue(data.startswith(b"20 "), (v, sni))
+        # A TLS 1.2 client with only ChaCha20 is served too.
+        ctx = client_context(maximum=ssl.TLSVersion.TLSv1_2)
+        ctx.set_ciphers("ECDHE-ECDSA-CHACHA20-POLY1305")
+        got, data = self.handshake(ctx, "localhost")
+        self.assertEqual(got, "ECDHE-ECDSA-CHACHA20-POLY1305")
+        self.assertTrue(data.startswith(b"20 "))
 
     def test_sni(self):
         with self.assertRaises(ssl.SSLError):
@@ -276,6 +331,98 @@ class Limits(unittest.TestCase):
         finally:
             srv.stop()
             shutil.rmtree(keep)
+
+    def test_cipher_options_prefer_aes_256(self):
+        srv = Pollux(self.capsule, "--ciphers",
+                     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256",
+                     "--ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256",
+                     ipv6=False)
+        try:
+            for v, want in ((ssl.TLSVersion.TLSv1_2, "ECDHE-ECDSA-AES256-GCM-SHA384"),
+                            (ssl.TLSVersion.TLSv1_3, "TLS_AES_256_GCM_SHA384")):
+                ctx = client_context(minimum=v, maximum=v)
+                with socket.create_connection(("127.0.0.1", srv.gemini_port), 5) as s:
+                    with ctx.wrap_socket(s, server_hostname="localhost") as t:
+                        self.assertEqual(t.cipher()[0], want)
+            # ChaCha20 is not in the operator's TLS 1.2 list any more.
+            ctx = client_context(maximum=ssl.TLSVersion.TLSv1_2)
+            ctx.set_ciphers("ECDHE-ECDSA-CHACHA20-POLY1305")
+            with self.assertRaises((ssl.SSLError, OSError)):
+                gemini(srv.gemini_port, "gemini://localhost/\r\n", ctx=ctx)
+        finally:
+            self.assertEqual(srv.stop(), 0, srv.stderr())
+
+    def test_bad_cipher_lists_stop_pollux(self):
+        cases = [
+            (["--ciphers", "AES128-SHA"], "AES128-SHA is not an ECDHE suite"),
+            (["--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256:HIGH"], "is not an ECDHE suite"),
+            (["--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256:TYPO"], "no TLS 1.2 cipher named \"TYPO\""),
+            (["--ciphers", ""], "empty"),
+            (["--ciphersuites", "TLS_AES_128_GCM_SHA256:TLS_NOPE"],
+             "no TLS 1.3 ciphersuite named \"TLS_NOPE\""),
+        ]
+        tmp = tempfile.mkdtemp(prefix="pollux-e2e-")
+        try:
+            conf = os.path.join(tmp, "pollux.conf")
+            with open(conf, "w") as f:
+                f.write("# TLS\nciphers ECDHE-RSA-AES128-SHA\n")
+            cases.append((["-c", conf], conf + ":2: ciphers: "))
+            for args, why in cases:
+                r = subprocess.run(
+                    [POLLUX, "--capsule", self.capsule, "--listen", "127.0.0.1",
+                     "--gemini-port", str(free_port()), "--gopher-port", "0",
+                     "--certs", os.path.join(tmp, "certs"), *args],
+                    capture_output=True, timeout=30)
+                err = r.stderr.decode()
+                self.assertNotEqual(r.returncode, 0, args)
+                self.assertIn(why, err, args)
+                self.assertNotIn("serving", err, args)
+        finally:
+            shutil.rmtree(tmp)
+
+    def start_fails(self, *args):
+        """Runs pollux with args; it must exit non-zero. Returns stderr."""
+        r = subprocess.run(
+            [POLLUX, "--capsule", self.capsule, "--listen", "127.0.0.1",
+             "--gemini-port", str(free_port()), "--gopher-port", "0", *args],
+            capture_output=True, timeout=30)
+        err = r.stderr.decode()
+        self.assertNotEqual(r.returncode, 0, err)
+        self.assertNotIn("serving", err)
+        return err
+
+    def test_key_open_to_others_refused(self):
+        tmp = tempfile.mkdtemp(prefix="pollux-e2e-")
+        try:
+            key, cert = os.path.join(tmp, "key.pem"), os.path.join(tmp, "cert.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                            "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                            "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
+                            "-days", "2"], check=True, capture_output=True)
+            for mode in (0o644, 0o604, 0o602, 0o601, 0o666):
+                os.chmod(key, mode)
+                err = self.start_fails("--cert", cert, "--key", key,
+                                       "--certs", os.path.join(tmp, "certs"))
+                self.assertIn("%s: the private key has mode %04o, open to other "
+                              "users" % (key, mode), err)
+            # Group-readable is the ssl-cert convention: served.
+            os.chmod(key, 0o640)
+            srv = Pollux(self.capsule, "--cert", cert, "--key", key, ipv6=False)
+            try:
+                data, _ = gemini(srv.gemini_port, "gemini://localhost/\r\n")
+                self.assertTrue(data.startswith(b"20 "))
+            finally:
+                self.assertEqual(srv.stop(), 0, srv.stderr())
+            # The generated key in certs/ is checked the same way.
+            srv = Pollux(self.capsule, "--certs", os.path.join(tmp, "certs"),
+                         ipv6=False)
+            self.assertEqual(srv.stop(), 0)
+            gen = os.path.join(tmp, "certs", "key.pem")
+            os.chmod(gen, 0o644)
+            err = self.start_fails("--certs", os.path.join(tmp, "certs"))
+            self.assertIn("%s: the private key has mode 0644" % gen, err)
+        finally:
+            shutil.rmtree(tmp)
 
     def test_sigint_stops_cleanly(self):
         import signal

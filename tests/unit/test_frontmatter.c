@@ -181,6 +181,118 @@ static void huge_and_deep(void **state)
 	buf_free(&b);
 }
 
+static void one_long_line(void **state)
+{
+	(void)state;
+	/* The cap counts bytes, not lines: a single line of 100 KiB is over. */
+	struct buf b = {0};
+	buf_puts(&b, "---\ntitle: t\ndate: 2025-01-01\nextra: ");
+	for (int i = 0; i < 100 << 10; i++)
+		buf_putc(&b, 'x');
+	buf_puts(&b, "\n---\nbody\n");
+	struct post p;
+	struct fm_error err;
+	assert_int_equal(parse(b.data, &p, &err), -1);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.msg, "64 KiB"));
+	post_clear(&p);
+	buf_free(&b);
+}
+
+/* A post with n distinct tags, as a block list starting on line 4. */
+static char *many_tags(int n, const char *tag)
+{
+	struct buf b = {0};
+	buf_puts(&b, "---\ntitle: t\ndate: 2025-01-01\ntags:\n");
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "  - %s%d\n", tag, i);
+	buf_puts(&b, "---\n");
+	return buf_take(&b, NULL);
+}
+
+static void limits(void **state)
+{
+	(void)state;
+	struct post p;
+	struct fm_error err;
+	char *text = many_tags(32, "t");
+	assert_int_equal(parse(text, &p, &err), 0);
+	assert_int_equal(p.ntags, 32);
+	post_clear(&p);
+	free(text);
+	/* Over a limit: reported on the line of its key, the post refused. */
+	text = many_tags(33, "t");
+	assert_int_equal(parse(text, &p, &err), -1);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "more than 32 tags"));
+	post_clear(&p);
+	free(text);
+	text = many_tags(2000, "t");
+	assert_int_equal(parse(text, &p, &err), -1);
+	assert_int_equal(err.line, 4);
+	post_clear(&p);
+	free(text);
+
+	/* Duplicates do not count. */
+	struct buf b = {0};
+	buf_puts(&b, "---\ntitle: t\ndate: 2025-01-01\ntags: [");
+	for (int i = 0; i < 100; i++)
+		buf_puts(&b, "same, ");
+	buf_puts(&b, "Same]\n---\n");
+	assert_int_equal(parse(b.data, &p, &err), 0);
+	assert_int_equal(p.ntags, 1);
+	post_clear(&p);
+	buf_free(&b);
+
+	/* A tag of 64 bytes, then 65 (longer than a safe segment is not). */
+	char tag[80], *t;
+	memset(tag, 'a', sizeof tag);
+	tag[64] = '\0';
+	buf_printf(&b, "---\ntitle: t\ndate: 2025-01-01\ntags: [%s]\n---\n", tag);
+	assert_int_equal(parse(b.data, &p, &err), 0);
+	post_clear(&p);
+	buf_free(&b);
+	tag[64] = 'a';
+	tag[65] = '\0';
+	buf_printf(&b, "---\ntitle: t\ndate: 2025-01-01\ntags: [x, %s]\n---\n", tag);
+	assert_int_equal(parse(b.data, &p, &err), -1);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "longer than 64 bytes"));
+	post_clear(&p);
+	buf_free(&b);
+
+	/* Title up to 300 bytes, summary up to 2048; the key's line is
+	 * named even when the value is a block scalar below it. */
+	static const struct {
+		const char *key;
+		size_t max;
+	} text_limits[] = {{"title", 300}, {"summary", 2048}};
+	for (size_t k = 0; k < 2; k++) {
+		size_t max = text_limits[k].max;
+		for (size_t len = max; len <= max + 1; len++) {
+			t = malloc(len + 1);
+			memset(t, 'w', len);
+			t[len] = '\0';
+			for (size_t i = 5; i < len; i += 6)
+				t[i] = ' ';
+			buf_printf(&b, "---\n%s: t\ndate: 2025-01-01\n%s: >-\n  %s\n"
+			    "---\n", k ? "title" : "summary", text_limits[k].key, t);
+			int rc = parse(b.data, &p, &err);
+			if (len == max) {
+				assert_int_equal(rc, 0);
+			} else {
+				assert_int_equal(rc, -1);
+				assert_int_equal(err.line, 4);
+				assert_non_null(strstr(err.msg, text_limits[k].key));
+				assert_non_null(strstr(err.msg, "longer than"));
+			}
+			post_clear(&p);
+			buf_free(&b);
+			free(t);
+		}
+	}
+}
+
 static void tags_and_segments(void **state)
 {
 	(void)state;
@@ -208,6 +320,8 @@ int main(void)
 		cmocka_unit_test(bad_cases),
 		cmocka_unit_test(nul_byte),
 		cmocka_unit_test(huge_and_deep),
+		cmocka_unit_test(one_long_line),
+		cmocka_unit_test(limits),
 		cmocka_unit_test(tags_and_segments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

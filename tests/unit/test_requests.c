@@ -132,6 +132,16 @@ static void gemini_bad(void **state)
 	GEM("gemini://localhost/%2F\r\n", "59 ");
 	GEM("gemini://localhost/ x\r\n", "59 ");
 	GEM("gemini://localhost/\xc3\r\n", "59 ");
+	/* Dot segments that climb above the root, however written. */
+	GEM("gemini://localhost/../../\r\n", "59 ");
+	GEM("gemini://localhost/../../etc/passwd\r\n", "59 ");
+	GEM("gemini://localhost/posts/../../posts/a.gmi\r\n", "59 ");
+	GEM("gemini://localhost/%2e%2e/%2E%2E/\r\n", "59 ");
+	GEM("gemini://localhost/.%2e\r\n", "59 ");
+	assert_non_null(strstr(r.head, "above the root"));
+	/* Inside the root they resolve. */
+	GEM("gemini://localhost/posts/../\r\n", "20 ");
+	assert_memory_equal(r.body, "home", 4);
 	char big[REQUEST_READ_MAX + 1];
 	memset(big, 'a', sizeof big);
 	memcpy(big, "gemini://localhost/", 19);
@@ -148,7 +158,8 @@ static void gopher_found(void **state)
 	(void)state;
 	const char *ok[] = {"\r\n", "/\r\n", "\n", "/\tsearch\r\n", "\t$\r\n",
 	    "/posts/a.txt\r\n", "posts/a.txt\r\n", "/posts\r\n",
-	    "/posts/../posts/a.txt\r\n", "../../posts/\r\n"};
+	    "/posts/../posts/a.txt\r\n", "posts/../posts/\r\n",
+	    "/posts/../\r\n"};
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
 		gopher_respond(snap, &cfg, &ctx, ok[i], strlen(ok[i]), &r);
 		if (r.status != 20)
@@ -166,6 +177,10 @@ static void gopher_errors(void **state)
 		{"/nope\r\n", 51}, {"/.env\r\n", 51}, {"/posts/../.env\r\n", 51},
 		{"/posts/a.txt", 59}, {"", 59}, {"/\x01\r\n", 59},
 		{"/a\x7f\r\n", 59}, {"/\xff\r\n", 59}, {"/a\rb\r\n", 59},
+		/* Dot segments above the root: no menu of ours has them. */
+		{"../../etc/passwd\r\n", 59}, {"/../x\r\n", 59},
+		{"../../posts/\r\n", 59}, {"/posts/../../posts/a.txt\r\n", 59},
+		{"..\tsearch\r\n", 59},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		gopher_respond(snap, &cfg, &ctx, cases[i].req, strlen(cases[i].req),
@@ -194,6 +209,40 @@ static void gopher_errors(void **state)
 	assert_int_equal(r.status, 51);   /* 1024 bytes: fine, just not there */
 }
 
+static void gopher_error_cuts_whole_characters(void **state)
+{
+	(void)state;
+	/* Long selectors of 2-, 3- and 4-byte characters, shifted by 0-3
+	 * ASCII bytes so that the bound falls on every byte of one. */
+	static const char *chars[] = {"\xc3\xa9", "\xe6\x97\xa5",
+	    "\xf0\x9f\x93\xa1"};
+	for (size_t c = 0; c < 3; c++) {
+		for (size_t pad = 0; pad < 4; pad++) {
+			char req[300];
+			size_t n = 0;
+			req[n++] = '/';
+			for (size_t i = 0; i < pad; i++)
+				req[n++] = 'x';
+			while (n < 200) {
+				memcpy(req + n, chars[c], strlen(chars[c]));
+				n += strlen(chars[c]);
+			}
+			memcpy(req + n, "\r\n", 3);
+			gopher_respond(snap, &cfg, &ctx, req, n + 2, &r);
+			assert_int_equal(r.status, 51);
+			const char *tab = memchr(r.body, '\t', r.body_len);
+			assert_non_null(tab);
+			size_t line = (size_t)(tab - r.body);
+			if (!utf8_valid(r.body, line))
+				fail_msg("char %zu pad %zu: \"%.*s\"", c, pad, (int)line,
+				    r.body);
+			assert_memory_equal(tab - 3, "...", 3);
+			/* As much of the selector as fits, less than one char. */
+			assert_true(line > 70);
+		}
+	}
+}
+
 static void framing(void **state)
 {
 	(void)state;
@@ -214,6 +263,7 @@ int main(void)
 		cmocka_unit_test(gemini_bad),
 		cmocka_unit_test(gopher_found),
 		cmocka_unit_test(gopher_errors),
+		cmocka_unit_test(gopher_error_cuts_whole_characters),
 		cmocka_unit_test(framing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,9 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pollux/url.h"
+#include "pollux/util.h"
 
 static enum url_status parse(const char *s, struct url *u)
 {
@@ -40,10 +43,11 @@ static void good_urls(void **state)
 	assert_int_equal(parse("gemini://h/caf\xc3\xa9", &u), URL_OK);
 	assert_int_equal(parse("gemini://h/a/./b/../c/.", &u), URL_OK);
 	assert_string_equal(u.path, "/a/c/");
-	assert_int_equal(parse("gemini://h/../../etc/passwd", &u), URL_OK);
-	assert_string_equal(u.path, "/etc/passwd");
-	assert_int_equal(parse("gemini://h/%2e%2e/%2E%2E/x", &u), URL_OK);
-	assert_string_equal(u.path, "/x");
+	/* Dot segments that stay inside the root resolve. */
+	assert_int_equal(parse("gemini://h/posts/../", &u), URL_OK);
+	assert_string_equal(u.path, "/");
+	assert_int_equal(parse("gemini://h/a/%2e%2E/b/%2e/c", &u), URL_OK);
+	assert_string_equal(u.path, "/b/c");
 }
 
 static void bad_urls(void **state)
@@ -84,6 +88,14 @@ static void bad_urls(void **state)
 		{"gemini://[::1]x/", URL_BAD_HOST},
 		{"gemini://h%41/", URL_BAD_HOST},
 		{"gemini://h\\x/", URL_BAD_HOST},
+		/* No client sends these: it resolves dot segments first. */
+		{"gemini://h/../../etc/passwd", URL_ABOVE_ROOT},
+		{"gemini://h/..", URL_ABOVE_ROOT},
+		{"gemini://h/../", URL_ABOVE_ROOT},
+		{"gemini://h/a/../../x", URL_ABOVE_ROOT},
+		{"gemini://h/%2e%2e/%2E%2E/x", URL_ABOVE_ROOT},
+		{"gemini://h/.%2e/x", URL_ABOVE_ROOT},
+		{"gemini://h/./../x?q", URL_ABOVE_ROOT},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct url u;
@@ -119,19 +131,75 @@ static void decoding(void **state)
 static void dots(void **state)
 {
 	(void)state;
-	static const char *cases[][2] = {
-		{"/", "/"}, {"/.", "/"}, {"/..", "/"}, {"/../..", "/"},
-		{"/a/..", "/"}, {"/a/../", "/"}, {"/a/b/../c", "/a/c"},
-		{"/a/./b", "/a/b"}, {"/a/.", "/a/"}, {"/a/b/", "/a/b/"},
-		{"/a/..b/c", "/a/..b/c"}, {"/.hidden", "/.hidden"},
-		{"/a//b", "/a//b"}, {"/a/b/../../../c", "/c"},
+	/* Input, result, and whether it climbed above the root. */
+	static const struct {
+		const char *in, *out;
+		int rc;
+	} cases[] = {
+		{"/", "/", 0}, {"/.", "/", 0}, {"/..", "/", -1},
+		{"/../..", "/", -1}, {"/../a", "/a", -1},
+		{"/a/..", "/", 0}, {"/a/../", "/", 0}, {"/a/b/../c", "/a/c", 0},
+		{"/a/./b", "/a/b", 0}, {"/a/.", "/a/", 0}, {"/a/b/", "/a/b/", 0},
+		{"/a/..b/c", "/a/..b/c", 0}, {"/.hidden", "/.hidden", 0},
+		{"/a//b", "/a//b", 0}, {"/a/b/../../../c", "/c", -1},
+		{"/a/b/../../c", "/c", 0}, {"/a/../../", "/", -1},
+		{"/./..", "/", -1}, {"/a//../..", "/", 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char p[64];
-		strcpy(p, cases[i][0]);
-		path_remove_dots(p);
-		if (strcmp(p, cases[i][1]) != 0)
-			fail_msg("%s -> %s, want %s", cases[i][0], p, cases[i][1]);
+		strcpy(p, cases[i].in);
+		int rc = path_remove_dots(p);
+		if (strcmp(p, cases[i].out) != 0 || rc != cases[i].rc)
+			fail_msg("%s -> %s (%d), want %s (%d)", cases[i].in, p, rc,
+			    cases[i].out, cases[i].rc);
+	}
+}
+
+static void encoding(void **state)
+{
+	(void)state;
+	/* Name, its link, and whether a request for the link finds the name
+	 * (the server refuses control bytes and bytes that are not UTF-8). */
+	static const struct {
+		const char *name, *link;
+		bool back;
+	} cases[] = {
+		{"/notes/a.txt", "/notes/a.txt", true},
+		{"/a b.txt", "/a%20b.txt", true},
+		{"/h#x.txt", "/h%23x.txt", true},
+		{"/q?r.txt", "/q%3Fr.txt", true},
+		{"/p%41q.txt", "/p%2541q.txt", true},
+		{"/-._~!$&'()*+,;=:@/", "/-._~!$&'()*+,;=:@/", true},
+		{"/\"<>^`{|}[]", "/%22%3C%3E%5E%60%7B%7C%7D%5B%5D", true},
+		{"/\x7f\x01\t", "/%7F%01%09", false},
+		/* Letters stay UTF-8; spaces and invisible characters do not. */
+		{"/caf\xc3\xa9/\xe6\x97\xa5.txt", "/caf\xc3\xa9/\xe6\x97\xa5.txt",
+		    true},
+		{"/nb\xc2\xa0sp", "/nb%C2%A0sp", true},
+		{"/c1\xc2\x85", "/c1%C2%85", true},
+		{"/em\xe2\x80\x83sp", "/em%E2%80%83sp", true},
+		{"/zw\xe2\x80\x8bsp", "/zw%E2%80%8Bsp", true},
+		{"/rlo\xe2\x80\xae", "/rlo%E2%80%AE", true},
+		{"/ideo\xe3\x80\x80", "/ideo%E3%80%80", true},
+		{"/bom\xef\xbb\xbf", "/bom%EF%BB%BF", true},
+		{"/bad\xff\xc3", "/bad%FF%C3", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct buf b = {0};
+		url_encode_path(&b, cases[i].name);
+		if (strcmp(b.data, cases[i].link) != 0)
+			fail_msg("%s -> %s, want %s", cases[i].name, b.data,
+			    cases[i].link);
+		char url[256];
+		snprintf(url, sizeof url, "gemini://h%s", b.data);
+		struct url u;
+		enum url_status st = url_parse(url, strlen(url), &u);
+		if (cases[i].back && (st != URL_OK ||
+		    strcmp(u.path, cases[i].name) != 0))
+			fail_msg("%s came back as %s (%d)", cases[i].name, u.path, st);
+		if (!cases[i].back && st == URL_OK)
+			fail_msg("%s was accepted", url);
+		buf_free(&b);
 	}
 }
 
@@ -143,6 +211,7 @@ int main(void)
 		cmocka_unit_test(lengths),
 		cmocka_unit_test(decoding),
 		cmocka_unit_test(dots),
+		cmocka_unit_test(encoding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
