@@ -37,7 +37,9 @@ def free_port():
 
 
 def write_capsule(root):
-    """A small capsule with every kind of content the servers handle."""
+    """A small capsule with every kind of content the servers handle,
+    readable by the user a server started as root becomes."""
+    os.chmod(root, 0o755)   # mkdtemp makes it 0700
     def put(rel, data):
         path = os.path.join(root, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -110,13 +112,6 @@ class Pollux:
         with open(self.err.name, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
-    def rss_kib(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
     def open_fds(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))
 
@@ -157,6 +152,17 @@ class Pollux:
         self.err.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         return rc
+
+
+def wait_for_stats(srv, timeout=TIMEOUT, **want):
+    """True once the server's stats line shows every key=value of want."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stats = srv.stats()
+        if all(stats[k] == v for k, v in want.items()):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def client_context(minimum=None, maximum=None):
