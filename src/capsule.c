@@ -580,6 +580,20 @@ static void add_file(struct walk *w, const char *rel)
 	s->files[s->nfiles++] = (struct static_file){xstrdup(rel), data, len};
 }
 
+/* A name that can be shown in a menu line and a link: UTF-8 without
+ * control characters (C0, DEL, C1) or backslashes. */
+static bool plain_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (!utf8_valid(name, n))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7F || *p == '\\' ||
+		    (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return false;
+	return true;
+}
+
 /* rel is "" for the capsule itself, else "/sub/dir". Folders are entered
  * by name, never through a symbolic link, so the walk stays inside the
  * capsule and cannot loop. */
@@ -602,8 +616,7 @@ static void walk(struct walk *w, const char *rel, int depth)
 			    "folder makes a path too long; not served");
 			continue;
 		}
-		if (!utf8_valid(e->d_name, strlen(e->d_name)) ||
-		    strpbrk(e->d_name, "\t\r\n\\")) {
+		if (!plain_name(e->d_name)) {
 			problem(L, crel + 1, 1, "the name is not plain UTF-8 "
 			    "text; not served");
 			continue;

@@ -169,6 +169,26 @@ class BrokenCapsule(unittest.TestCase):
         self.assertIn(b"=> /posts/good.gmi 2025-01-01 Good", out)
         self.assertNotIn(b"Bad", out)
 
+    def test_problems_never_print_raw_control_characters(self):
+        # Names with terminal escapes, a next-line or a right-to-left
+        # override: refused or reported, and always shown escaped.
+        names = ["esc\x1b[31mred.txt", "nel\u0085x.txt", "rlo\u202etxt.exe",
+                 "tab\tname.txt"]
+        for name in names:
+            self.put("files/" + name, "x\n")
+        self.put("posts/evil\u2028name.md", "---\ntitle: E\ndate: 2025-01-01\n"
+                 "---\nx\n")
+        rc, out, err = pollux("--check", capsule=self.dir)
+        self.assertEqual(rc, 1)
+        for raw in ("\x1b", "\u0085", "\u202e", "\u2028", "\t"):
+            self.assertNotIn(raw, err)
+        self.assertIn("files/esc\\x1B[31mred.txt:1: ", err)
+        self.assertIn("files/nel\\u0085x.txt:1: ", err)
+        self.assertIn("posts/evil\\u2028name.md:1: ", err)
+        rc, out, _ = dump("gemini://localhost/files/", self.dir)
+        self.assertNotIn(b"\x1b", out)
+        self.assertNotIn("\u0085".encode(), out)
+
     def test_odd_file_names_are_linked_escaped(self):
         # Names a file system allows but a URL does not carry as they are.
         names = ["a b.txt", "h#x.txt", "q?r.txt", "p%41q.txt", "pAq.txt",
