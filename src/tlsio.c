@@ -161,11 +161,6 @@ bool tlsio_keep_input(struct tlsio *t)
 	return true;
 }
 
-bool tlsio_has_input(const struct tlsio *t)
-{
-	return t->in_len > 0;
-}
-
 static enum tlsio_rc result(struct tlsio *t, int rc)
 {
 	switch (SSL_get_error(t->ssl, rc)) {

@@ -37,7 +37,6 @@ void tlsio_input(struct tlsio *t, const char *data, size_t n);
 /* Copies what is left of the input lent, for a call after the lender's
  * buffer has gone; true when there was any. */
 bool tlsio_keep_input(struct tlsio *t);
-bool tlsio_has_input(const struct tlsio *t);
 
 /* Each clears OpenSSL's error queue first, so that one connection's
  * failure never reads as another's. */
