@@ -11,6 +11,7 @@
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "pollux/conn.h"
@@ -258,13 +259,14 @@ static void finish(struct conn *c, enum end how)
 {
 	if (c->state == CLOSING)
 		return;
+	size_t bytes = bytes_sent(c, how);
 	if (how == END_DONE && c->timed_out)
 		how = END_TIMEOUT;
 	struct conn_env *env = c->env;
 	char buf[16];
 	log_end(env, c->origin, (struct sockaddr *)&c->peer,
-	    status_word(c, buf, sizeof buf), bytes_sent(c, how), c->start_ns,
-	    how, c->req, c->req_len);
+	    status_word(c, buf, sizeof buf), bytes, c->start_ns, how, c->req,
+	    c->req_len);
 	enter(c, CLOSING);
 	if (c->counted)
 		clients_leave(env->shared->clients, (struct sockaddr *)&c->peer,
@@ -437,21 +439,21 @@ static void read_now(struct conn *c)
 /* --- writing ---------------------------------------------------------- */
 
 /* As much as the socket takes now: bytes written, 0 when none, -1 when the
- * connection is broken. */
-static ssize_t write_now(struct conn *c, uv_buf_t *bufs, unsigned n)
+ * connection is broken. Straight to the socket, libuv or not: nothing of
+ * ours waits in its queue then. last: the close follows, and MSG_MORE
+ * keeps the tail until it does, so the FIN rides on the last segment. */
+static ssize_t write_now(struct conn *c, uv_buf_t *bufs, unsigned n,
+    bool last)
 {
-	if (c->registered) {
-		int rc = uv_try_write((uv_stream_t *)&c->tcp, bufs, n);
-		return rc >= 0 ? rc : rc == UV_EAGAIN ? 0 : -1;
-	}
 	struct iovec iov[2];
 	for (unsigned i = 0; i < n; i++) {
 		iov[i].iov_base = bufs[i].base;
 		iov[i].iov_len = bufs[i].len;
 	}
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = n};
 	ssize_t rc;
 	do
-		rc = writev(c->fd, iov, (int)n);
+		rc = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (last ? MSG_MORE : 0));
 	while (rc < 0 && errno == EINTR);
 	if (rc < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
@@ -473,18 +475,19 @@ static unsigned advance_bufs(uv_buf_t *bufs, unsigned n, size_t k)
 }
 
 
-/* Writes bufs: now as far as the socket takes them, the rest when it can
- * (cb then runs). Returns 1 when all went now, 0 when the rest is in
- * flight, -1 when the connection has ended. */
+/* Writes bufs: now (when asked) as far as the socket takes them, the rest
+ * through the loop (cb then runs). last: the close follows at once.
+ * Returns 1 when all went now, 0 when the rest is in flight, -1 when the
+ * connection has ended. */
 static int send_bufs(struct conn *c, uv_buf_t *bufs, unsigned n,
-    uv_write_cb cb, bool now)
+    uv_write_cb cb, bool now, bool last)
 {
 	size_t total = 0;
 	for (unsigned i = 0; i < n; i++)
 		total += bufs[i].len;
 	ssize_t done = 0;
 	if (now) {
-		done = write_now(c, bufs, n);
+		done = write_now(c, bufs, n, last);
 		if (done < 0) {
 			finish(c, END_RESET);
 			return -1;
@@ -544,7 +547,7 @@ static void send_plain(struct conn *c)
 	if (!r->head_len)
 		bufs[0] = bufs[1];
 	c->off = c->total;
-	if (send_bufs(c, bufs, n, on_plain_written, true) == 1)
+	if (send_bufs(c, bufs, n, on_plain_written, true, true) == 1)
 		finish(c, END_DONE);
 }
 
@@ -557,7 +560,7 @@ static void fail_tls(struct conn *c)
 	const char *out = tlsio_out(c->tls, &len);
 	if (len && !c->writing) {
 		uv_buf_t b = uv_buf_init((char *)out, (unsigned)len);
-		write_now(c, &b, 1);
+		write_now(c, &b, 1, true);
 	}
 	finish(c, END_TLS);
 }
@@ -601,7 +604,7 @@ static int flush_tls(struct conn *c, bool now)
 	held_update(c);
 	tlsio_out_busy(c->tls);
 	uv_buf_t b = uv_buf_init((char *)out, (unsigned)len);
-	int rc = send_bufs(c, &b, 1, on_tls_written, now);
+	int rc = send_bufs(c, &b, 1, on_tls_written, now, c->notified);
 	if (rc == 1)
 		tlsio_out_done(c->tls);
 	return rc;
