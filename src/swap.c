@@ -3,6 +3,8 @@
  * snapshot, dropped on whatever loop, hands the freeing to the thread pool. */
 #include <stdlib.h>
 
+#include <sys/resource.h>
+
 #include "pollux/swap.h"
 #include "pollux/util.h"
 
@@ -46,6 +48,8 @@ struct snapshot *swap_get(struct swap *sw)
 static void reap(uv_work_t *work)
 {
 	struct reaping *r = work->data;
+	/* This thread only, as reload.c's rebuild: background work. */
+	setpriority(PRIO_PROCESS, 0, 10);
 	snapshot_free(r->snap);
 }
 
