@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 
-SECONDS = float(os.environ.get("BENCH_SWAP_SECONDS", "20"))
+SECONDS = float(os.environ.get("BENCH_SWAP_SECONDS", "30"))
 EVERY = float(os.environ.get("BENCH_SWAP_EVERY", "3"))
 SLOWEST = 500
 SPIKE_MS = 10
