@@ -110,7 +110,9 @@ def main():
             "gopher menu, 16 conns, %d posts" % posts, "req/s", "p50_ms",
             "p99_ms", "max_ms", ">%dms" % SPIKE_MS, "errors"))
         for name, r in (("no reloads", quiet),
-                        ("%d reloads swapped in" % len(swaps), busy)):
+                        ("%d reload%s swapped in" % (
+                            len(swaps), "" if len(swaps) == 1 else "s"),
+                         busy)):
             print("%-36s %7.0f %7.2f %7.2f %7.2f %7s %6d" % (
                 "  " + name, r["rps"], r["p50_ms"], r["p99_ms"], r["max_ms"],
                 over(r, SPIKE_MS), r["errors"]))
