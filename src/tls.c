@@ -284,17 +284,34 @@ static EVP_PKEY *load_key(const char *path)
 	return key;
 }
 
-static void print_fingerprint(SSL_CTX *ctx)
+static void log_digest(const char *label, const unsigned char *md,
+    unsigned n)
 {
-	X509 *cert = SSL_CTX_get0_certificate(ctx);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	if (!cert || !X509_digest(cert, EVP_sha256(), md, &n))
-		return;
-	char hex[EVP_MAX_MD_SIZE * 3 + 1];
+	char hex[EVP_MAX_MD_SIZE * 3 + 1] = "";
 	for (unsigned i = 0; i < n; i++)
 		snprintf(hex + 3 * i, 4, "%02X%s", md[i], i + 1 < n ? ":" : "");
-	log_info("certificate SHA-256 fingerprint: %s", hex);
+	log_info("%s: %s", label, hex);
+}
+
+/* Both fingerprints, labelled: tools show the certificate's, while
+ * Lagrange and Amfora pin and show the SHA-256 of the public key (its
+ * DER SubjectPublicKeyInfo), which survives a renewal with the same key. */
+static void print_fingerprints(SSL_CTX *ctx)
+{
+	X509 *cert = SSL_CTX_get0_certificate(ctx);
+	unsigned char md[EVP_MAX_MD_SIZE], *spki = NULL;
+	unsigned int n = 0;
+	if (!cert)
+		return;
+	if (X509_digest(cert, EVP_sha256(), md, &n))
+		log_digest("certificate SHA-256 fingerprint", md, n);
+	int len = i2d_PUBKEY(X509_get0_pubkey(cert), &spki);
+	if (len > 0 && EVP_Digest(spki, (size_t)len, md, &n, EVP_sha256(),
+	    NULL))
+		log_digest("public key SHA-256 fingerprint (Lagrange, Amfora)",
+		    md, n);
+	OPENSSL_free(spki);
+	ERR_clear_error();
 }
 
 SSL_CTX *tls_context_new(const struct config *cfg)
@@ -359,7 +376,7 @@ SSL_CTX *tls_context_new(const struct config *cfg)
 		log_ssl("the key does not match the certificate");
 		goto fail;
 	}
-	print_fingerprint(ctx);
+	print_fingerprints(ctx);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);

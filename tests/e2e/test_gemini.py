@@ -1,6 +1,7 @@
 """Gemini over TLS, against the real binary: every status, every bad
 request, TLS floor, close_notify, SNI, IPv6, a large file, the access log,
 stalled clients and the connection cap."""
+import hashlib
 import os
 import shutil
 import socket
@@ -315,7 +316,20 @@ class Limits(unittest.TestCase):
         try:
             self.assertEqual(os.stat(os.path.join(certs, "key.pem")).st_mode & 0o777, 0o600)
             first = open(os.path.join(certs, "cert.pem"), "rb").read()
-            self.assertIn("certificate SHA-256 fingerprint:", srv.stderr())
+            # Both fingerprints, as openssl computes them from the files.
+            pem = os.path.join(certs, "cert.pem")
+            der = subprocess.run(["openssl", "x509", "-in", pem, "-outform",
+                                  "DER"], capture_output=True, check=True).stdout
+            spki = subprocess.run(
+                "openssl x509 -in '%s' -pubkey -noout | openssl pkey -pubin "
+                "-outform DER" % pem, shell=True, capture_output=True,
+                check=True).stdout
+            colons = lambda d: ":".join("%02X" % b for b in
+                                        hashlib.sha256(d).digest())
+            err = srv.stderr()
+            self.assertIn("certificate SHA-256 fingerprint: " + colons(der), err)
+            self.assertIn("public key SHA-256 fingerprint (Lagrange, Amfora): "
+                          + colons(spki), err)
         finally:
             # Keep the certs folder for a second start.
             keep = tempfile.mkdtemp()
