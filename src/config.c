@@ -54,6 +54,10 @@ void config_usage(FILE *out)
 	    "                           (default: AES-128-GCM first)\n"
 	    "  --ciphersuites LIST      TLS 1.3 ciphersuites (default:\n"
 	    "                           TLS_AES_128_GCM_SHA256 first)\n"
+	    "  --ticket-key FILE        an 80-byte session ticket key (nginx's\n"
+	    "                           layout) shared by instances; repeatable,\n"
+	    "                           the first encrypts (default: a random key,\n"
+	    "                           replaced every 4 hours)\n"
 	    "  --max-connections N      open connections at most (default: 4096)\n"
 	    "  --handshake-timeout MS   TLS handshake deadline (default: 5000)\n"
 	    "  --request-timeout MS     request line deadline (default: 5000)\n"
@@ -113,7 +117,7 @@ enum { OPT_CAPSULE = 256, OPT_HOSTNAME, OPT_LISTEN, OPT_GEMINI_PORT,
 	OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT, OPT_CERT, OPT_KEY, OPT_CERTS,
 	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_WORKERS, OPT_USER,
 	OPT_CHROOT,
-	OPT_CIPHERS, OPT_CIPHERSUITES,
+	OPT_CIPHERS, OPT_CIPHERSUITES, OPT_TICKET_KEY,
 	OPT_CONFIG, OPT_CHECK,
 	OPT_DUMP, OPT_HELP, OPT_VERSION };
 
@@ -136,6 +140,7 @@ static const struct option options[] = {
 	{"chroot", required_argument, NULL, OPT_CHROOT},
 	{"ciphers", required_argument, NULL, OPT_CIPHERS},
 	{"ciphersuites", required_argument, NULL, OPT_CIPHERSUITES},
+	{"ticket-key", required_argument, NULL, OPT_TICKET_KEY},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"dump", required_argument, NULL, OPT_DUMP},
@@ -198,6 +203,9 @@ static int set_option(struct config *c, int id, const char *arg,
 		*(id == OPT_CIPHERS ? &c->ciphers : &c->ciphersuites) = arg;
 		return 0;
 	}
+	case OPT_TICKET_KEY:
+		return add_to_list(o, name, c->ticket_keys, &c->nticket_keys,
+		    MAX_TICKET_KEYS, arg);
 	case OPT_CONFIG: c->config_file = arg; return 0;
 	case OPT_CHECK: c->action = ACTION_CHECK; return 0;
 	case OPT_DUMP: c->action = ACTION_DUMP; c->dump_url = arg; return 0;
@@ -268,7 +276,7 @@ int config_parse_args(struct config *c, int argc, char **argv)
 	if (c->config_file && load_file(c, c->config_file) < 0)
 		return -1;
 
-	bool args_hostnames = false, args_listen = false;
+	bool from_args[OPT_VERSION - OPT_CAPSULE + 1] = {false};
 	struct origin o = {NULL, 0};
 	opterr = 1;
 	optind = 1;
@@ -283,14 +291,13 @@ int config_parse_args(struct config *c, int argc, char **argv)
 			fprintf(stderr, "pollux: try --help\n");
 			return -1;
 		}
-		if (opt == OPT_HOSTNAME && !args_hostnames) {
-			args_hostnames = true;
-			c->nhostnames = 0;
-		}
-		if (opt == OPT_LISTEN && !args_listen) {
-			args_listen = true;
-			c->nlisten = 0;
-		}
+		/* A list given here replaces the file's rather than adding. */
+		size_t *list = opt == OPT_HOSTNAME ? &c->nhostnames :
+		    opt == OPT_LISTEN ? &c->nlisten :
+		    opt == OPT_TICKET_KEY ? &c->nticket_keys : NULL;
+		if (list && !from_args[opt - OPT_CAPSULE])
+			*list = 0;
+		from_args[opt - OPT_CAPSULE] = true;
 		if (set_option(c, opt, optarg, &o) < 0)
 			return -1;
 	}

@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "pollux/log.h"
+#include "pollux/tickets.h"
 #include "pollux/tls.h"
 #include "pollux/util.h"
 
@@ -256,21 +257,9 @@ int tls_check_ciphers(const char *list, bool tls13, char *why,
  * way). One open, so the mode checked is that of the file loaded. */
 static EVP_PKEY *load_key(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		log_error("%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	int fd = open_private(path, "the private key");
+	if (fd < 0)
 		return NULL;
-	}
-	if (st.st_mode & 007) {
-		log_error("%s: the private key has mode %04o, open to other "
-		    "users; refusing to start (chmod o= %s: 0600, or 0640 for "
-		    "a key group)", path, (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		return NULL;
-	}
 	FILE *f = fdopen(fd, "r");
 	if (!f) {
 		log_error("%s: %s", path, strerror(errno));
@@ -376,6 +365,8 @@ SSL_CTX *tls_context_new(const struct config *cfg)
 		log_ssl("the key does not match the certificate");
 		goto fail;
 	}
+	if (tickets_attach(ctx, cfg->ticket_keys, cfg->nticket_keys) < 0)
+		goto fail;
 	print_fingerprints(ctx);
 	return ctx;
 fail:

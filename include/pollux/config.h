@@ -8,6 +8,7 @@
 
 #define MAX_HOSTNAMES 16
 #define MAX_LISTEN 16
+#define MAX_TICKET_KEYS 8
 
 enum action {
 	ACTION_SERVE,
@@ -35,6 +36,9 @@ struct config {
 	const char *certs_dir;               /* "certs" */
 	const char *ciphers;                 /* TLS 1.2 list; NULL: tls.c's */
 	const char *ciphersuites;            /* TLS 1.3 list; NULL: tls.c's */
+	const char *ticket_keys[MAX_TICKET_KEYS]; /* shared key files; none:
+	                                        a random key, rotated */
+	size_t nticket_keys;
 
 	unsigned max_connections;            /* 4096 */
 	unsigned handshake_timeout_ms;       /* 5000 */
