@@ -323,8 +323,9 @@ static unsigned count_words(const char *s, size_t n)
 static int cmp_post_date(const void *a, const void *b)
 {
 	const struct post *x = a, *y = b;
-	int c = strcmp(y->date, x->date);   /* newest first */
-	return c ? c : strcmp(x->slug, y->slug);
+	if (x->date_epoch != y->date_epoch)   /* newest first */
+		return x->date_epoch < y->date_epoch ? 1 : -1;
+	return strcmp(x->slug, y->slug);
 }
 
 static int cmp_by_slug(const void *a, const void *b)

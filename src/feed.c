@@ -39,6 +39,12 @@ static void link(struct buf *b, const char *indent, const char *rel,
 	buf_puts(b, "\"/>\n");
 }
 
+/* A date-only post stands at midnight UTC of its day. */
+static long long last_change(const struct post *p)
+{
+	return p->updated[0] ? p->updated_epoch : p->date_epoch;
+}
+
 void feed_atom(struct buf *out, const struct site *site, const char *title,
     struct post *const *posts, size_t nposts, const struct feed_urls *urls)
 {
@@ -51,9 +57,16 @@ void feed_atom(struct buf *out, const struct site *site, const char *title,
 	element(out, "  ", "title", title);
 	if (site->description)
 		element(out, "  ", "subtitle", site->description);
-	/* Posts carry dates, not times: midnight UTC stands for the day. */
-	buf_printf(out, "  <updated>%sT00:00:00Z</updated>\n",
-	    nposts ? posts[0]->date : "1970-01-01");
+	/* The feed changed when its latest entry did. */
+	const char *latest = "1970-01-01T00:00:00Z";
+	long long latest_epoch = -1;
+	for (size_t i = 0; i < nposts; i++)
+		if (last_change(posts[i]) > latest_epoch) {
+			latest_epoch = last_change(posts[i]);
+			latest = posts[i]->updated[0] ? posts[i]->updated_rfc3339 :
+			    posts[i]->date_rfc3339;
+		}
+	element(out, "  ", "updated", latest);
 	link(out, "  ", "self", urls->self);
 	link(out, "  ", "alternate", urls->alternate);
 	/* RFC 4287 wants an author for every entry; the feed's covers all. */
@@ -71,9 +84,9 @@ void feed_atom(struct buf *out, const struct site *site, const char *title,
 		buf_puts(out, "  <entry>\n");
 		element(out, "    ", "id", url.data);
 		element(out, "    ", "title", p->title);
-		buf_printf(out, "    <updated>%sT00:00:00Z</updated>\n", p->date);
-		buf_printf(out, "    <published>%sT00:00:00Z</published>\n",
-		    p->date);
+		element(out, "    ", "updated", p->updated[0] ?
+		    p->updated_rfc3339 : p->date_rfc3339);
+		element(out, "    ", "published", p->date_rfc3339);
 		link(out, "    ", "alternate", url.data);
 		if (p->summary)
 			element(out, "    ", "summary", p->summary);

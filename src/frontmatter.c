@@ -102,27 +102,87 @@ static bool leap(unsigned y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* "2026-03-28", optionally followed by a time ("T10:00:00Z", " 10:00"),
- * which is dropped: posts are dated by the day. */
-static bool parse_date(const char *s, char out[11])
+/* Reads exactly n digits at *p into *v. */
+static bool digits(const char **p, int n, unsigned *v)
 {
-	unsigned y, m, d;
-	int used = 0;
-	if (strlen(s) < 10 || sscanf(s, "%4u-%2u-%2u%n", &y, &m, &d, &used) != 3 ||
-	    used != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (!isdigit((unsigned char)**p))
 			return false;
-	if (s[10] && s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+		*v = *v * 10 + (unsigned)(**p - '0');
+	}
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (y >= 1970). */
+static long long days_since_epoch(unsigned y, unsigned m, unsigned d)
+{
+	long long days = 0;
+	for (unsigned k = 1970; k < y; k++)
+		days += 365 + leap(k);
+	static const unsigned before[] = {0, 31, 59, 90, 120, 151, 181, 212,
+	    243, 273, 304, 334};
+	return days + before[m - 1] + (m > 2 && leap(y)) + d - 1;
+}
+
+/* A date, or a date and time the way Hugo (RFC 3339) and Jekyll write
+ * them: "2026-03-28", "2026-03-28T10:30:00+05:30", "2026-03-28 10:30",
+ * "2026-03-28 10:30:00 +0530". Seconds' fractions are dropped; a time
+ * without an offset is taken as UTC. */
+static bool parse_date(const char *s, char day[11], char rfc3339[26],
+    long long *epoch)
+{
+	const char *p = s;
+	unsigned y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0;
+	int sign = 0;
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
+	    *p++ != '-' || !digits(&p, 2, &d))
 		return false;
 	static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31};
-	if (y < 1970 || m < 1 || m > 12 || d < 1 ||
-	    d > days[m - 1] + (m == 2 && leap(y)))
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days[mo - 1] + (mo == 2 && leap(y)))
 		return false;
-	memcpy(out, s, 10);
-	out[10] = '\0';
+	bool timed = *p == 'T' || *p == 't' || (*p == ' ' && isdigit(
+	    (unsigned char)p[1]));
+	if (timed) {
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+			return false;
+		if (*p == ':' && (p++, !digits(&p, 2, &sec)))
+			return false;
+		if (*p == '.' && isdigit((unsigned char)p[1]))
+			for (p++; isdigit((unsigned char)*p); p++)
+				;
+		if (h > 23 || mi > 59 || sec > 59)
+			return false;
+		if (*p == ' ')
+			p++;
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p++ == '+' ? 1 : -1;
+			if (!digits(&p, 2, &oh))
+				return false;
+			if (*p == ':')
+				p++;
+			if (!digits(&p, 2, &om) || oh > 23 || om > 59)
+				return false;
+		}
+	}
+	if (*p)
+		return false;
+	/* Every field was checked; "% 100" tells the compiler so. */
+	snprintf(day, 11, "%04u-%02u-%02u", y % 10000, mo % 100, d % 100);
+	if (sign)
+		snprintf(rfc3339, 26, "%.10sT%02u:%02u:%02u%c%02u:%02u", day,
+		    h % 100, mi % 100, sec % 100, sign > 0 ? '+' : '-', oh % 100,
+		    om % 100);
+	else
+		snprintf(rfc3339, 26, "%.10sT%02u:%02u:%02uZ", day, h % 100,
+		    mi % 100, sec % 100);
+	*epoch = days_since_epoch(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    sign * (long long)(oh * 3600 + om * 60);
 	return true;
 }
 
@@ -213,12 +273,13 @@ static int comma_tags(struct post *p, const char *list, unsigned line,
 	return rc;
 }
 
-enum key { K_TITLE, K_SUMMARY, K_DATE, K_TAGS, K_READ_TIME, K_DRAFT,
-	K_SLUG, K_LANG, K_OTHER };
+enum key { K_TITLE, K_SUMMARY, K_DATE, K_UPDATED, K_TAGS, K_READ_TIME,
+	K_DRAFT, K_SLUG, K_LANG, K_OTHER };
 
 static enum key key_of(const char *k)
 {
-	static const char *names[] = {"title", "summary", "date", "tags",
+	static const char *names[] = {"title", "summary", "date", "updated",
+	    "tags",
 	    "read_time", "draft", "slug", "lang"};
 	for (int i = 0; i < K_OTHER; i++)
 		if (strcmp(k, names[i]) == 0)
@@ -253,15 +314,17 @@ static int set_field(struct post *p, enum key k, const char *v, unsigned line,
 		*(k == K_TITLE ? &p->title : &p->summary) = t;
 		return 0;
 	case K_DATE:
+	case K_UPDATED: {
 		t = trimmed(v);
-		if (!parse_date(t, p->date)) {
-			int rc = fail(err, line, "date \"%.40s\" is not a real date "
-			    "(YYYY-MM-DD)", t);
-			free(t);
-			return rc;
-		}
+		bool ok = k == K_DATE ? parse_date(t, p->date, p->date_rfc3339,
+		    &p->date_epoch) : parse_date(t, p->updated,
+		    p->updated_rfc3339, &p->updated_epoch);
+		int rc = ok ? 0 : fail(err, line, "%s \"%.40s\" is not a real "
+		    "date (YYYY-MM-DD, or RFC 3339 as in 2026-03-28T10:30:00+05:30)",
+		    k == K_DATE ? "date" : "updated", t);
 		free(t);
-		return 0;
+		return rc;
+	}
 	case K_TAGS:
 		return comma_tags(p, v, line, key_line, err);
 	case K_READ_TIME: {
@@ -386,6 +449,9 @@ static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
 		rc = fail(err, first_line, "title is missing");
 	if (rc == 0 && !p->date[0])
 		rc = fail(err, first_line, "date is missing (YYYY-MM-DD)");
+	if (rc == 0 && p->updated[0] && p->updated_epoch < p->date_epoch)
+		rc = fail(err, first_line, "updated (%s) is before date (%s)",
+		    p->updated_rfc3339, p->date_rfc3339);
 	return rc;
 }
 

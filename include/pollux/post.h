@@ -16,7 +16,13 @@ struct post {
 	char *summary;     /* NULL when absent */
 	char *slug;        /* NULL until the loader derives it from the name */
 	char *lang;        /* NULL: the site's language */
-	char date[11];     /* YYYY-MM-DD */
+	char date[11];     /* YYYY-MM-DD as written: the day pages show */
+	char date_rfc3339[26]; /* for feeds: the time as written, with its
+	                          offset, or the day at T00:00:00Z */
+	long long date_epoch;  /* for sorting: seconds since 1970, UTC */
+	char updated[11];  /* the same three for updated:, "" when not set */
+	char updated_rfc3339[26];
+	long long updated_epoch;
 	char **tags;       /* normalised: lowercase, spaces as '-' */
 	size_t ntags;
 	unsigned read_time; /* minutes; 0 means "compute from the words" */

@@ -169,6 +169,36 @@ class BrokenCapsule(unittest.TestCase):
         self.assertIn(b"=> /posts/good.gmi 2025-01-01 Good", out)
         self.assertNotIn(b"Bad", out)
 
+    def test_date_times_sort_and_reach_the_feed(self):
+        # Three posts on one day: sorted by their times (offsets counted),
+        # and the feed carries each time with its offset, and updated:.
+        self.put("posts/morning.md", "---\ntitle: Morning\n"
+                 "date: 2026-03-28T08:00:00Z\n---\nx\n")
+        self.put("posts/india.md", "---\ntitle: India\n"
+                 "date: 2026-03-28T10:30:00+05:30\n"
+                 "updated: 2026-04-02 09:00:00 +0200\n---\nx\n")
+        self.put("posts/midnight.md", "---\ntitle: Midnight\n"
+                 "date: 2026-03-28\n---\nx\n")
+        rc, out, err = pollux("--check", capsule=self.dir)
+        self.assertEqual(rc, 0, err)
+        rc, out, _ = dump("gemini://localhost/posts/", self.dir)
+        titles = re.findall(r"^=> \S+ 2026-03-28 (\w+)$", out.decode(), re.M)
+        # India's 10:30+05:30 is 05:00 UTC: after midnight, before 08:00.
+        self.assertEqual(titles, ["Morning", "India", "Midnight"])
+        rc, out, _ = dump("gemini://localhost/atom.xml", self.dir)
+        feed = feedparser.parse(out.split(b"\r\n", 1)[1])
+        self.assertFalse(feed.bozo, feed.get("bozo_exception"))
+        entries = {e.title: e for e in feed.entries}
+        self.assertIn("<published>2026-03-28T10:30:00+05:30</published>",
+                      out.decode())
+        india = entries["India"]
+        self.assertEqual(tuple(india.published_parsed)[:5], (2026, 3, 28, 5, 0))
+        self.assertEqual(tuple(india.updated_parsed)[:5], (2026, 4, 2, 7, 0))
+        self.assertEqual(tuple(entries["Midnight"].updated_parsed)[:4],
+                         (2026, 3, 28, 0))
+        # The feed was last updated when India was.
+        self.assertEqual(tuple(feed.feed.updated_parsed)[:5], (2026, 4, 2, 7, 0))
+
     def test_problems_never_print_raw_control_characters(self):
         # Names with terminal escapes, a next-line or a right-to-left
         # override: refused or reported, and always shown escaped.

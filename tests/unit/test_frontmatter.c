@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pollux/post.h"
@@ -86,6 +87,67 @@ static void crlf_bom_and_dots(void **state)
 	assert_int_equal(parse("---\ntitle: t\ndate: 2026-03-28T10:00:00Z\n---\n",
 	    &p, &err), 0);
 	assert_string_equal(p.date, "2026-03-28");
+	post_clear(&p);
+}
+
+/* Dates and date-times as Hugo and Jekyll write them: the day as written,
+ * the feed's RFC 3339 stamp with its offset, and UTC seconds to sort by. */
+static void dates_and_times(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *day, *stamp;
+		long long epoch;
+	} ok[] = {
+		{"2026-03-28", "2026-03-28", "2026-03-28T00:00:00Z", 1774656000},
+		{"2026-03-28T10:30:00+05:30", "2026-03-28",
+		    "2026-03-28T10:30:00+05:30", 1774674000},
+		{"2026-03-28t10:30:00.123456z", "2026-03-28",
+		    "2026-03-28T10:30:00Z", 1774693800},
+		{"2026-03-28 10:30", "2026-03-28", "2026-03-28T10:30:00Z",
+		    1774693800},
+		{"2016-02-05 14:10:00 +0100", "2016-02-05",
+		    "2016-02-05T14:10:00+01:00", 1454677800},
+		{"2026-03-28T23:30:00-05:00", "2026-03-28",
+		    "2026-03-28T23:30:00-05:00", 1774758600},
+		{"2024-02-29T00:00:00Z", "2024-02-29", "2024-02-29T00:00:00Z",
+		    1709164800},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		char text[200];
+		struct post p;
+		struct fm_error err;
+		snprintf(text, sizeof text, "---\ntitle: t\ndate: %s\n"
+		    "updated: %s\n---\n", ok[i].in, ok[i].in);
+		assert_int_equal(parse(text, &p, &err), 0);
+		assert_string_equal(p.date, ok[i].day);
+		assert_string_equal(p.date_rfc3339, ok[i].stamp);
+		assert_int_equal(p.date_epoch, ok[i].epoch);
+		assert_string_equal(p.updated_rfc3339, ok[i].stamp);
+		post_clear(&p);
+	}
+	static const char *bad[] = {"2026-03-28T24:00:00Z", "2026-03-28T10:60",
+	    "2026-03-28T10:30:61Z", "2026-03-28T10:30:00+24:00",
+	    "2026-03-28T10:30:00+05:60", "2026-03-28T10", "2026-03-28T",
+	    "2026-03-28T10:30:00+0530x", "2026-3-28",
+	    "2026-02-29", "1969-12-31", "2026-03-28 10:30:00 UTC"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char text[200];
+		struct post p;
+		struct fm_error err;
+		snprintf(text, sizeof text, "---\ntitle: t\ndate: %s\n---\n",
+		    bad[i]);
+		assert_int_equal(parse(text, &p, &err), -1);
+		assert_int_equal(err.line, 3);
+		assert_non_null(strstr(err.msg, "not a real date"));
+		post_clear(&p);
+	}
+	/* updated: before date is a mistake worth saying. */
+	struct post p;
+	struct fm_error err;
+	assert_int_equal(parse("---\ntitle: t\ndate: 2026-03-28T10:00:00Z\n"
+	    "updated: 2026-03-28T09:00:00Z\n---\n", &p, &err), -1);
+	assert_non_null(strstr(err.msg, "before date"));
 	post_clear(&p);
 }
 
@@ -317,6 +379,7 @@ int main(void)
 		cmocka_unit_test(every_field),
 		cmocka_unit_test(tag_syntaxes),
 		cmocka_unit_test(crlf_bom_and_dots),
+		cmocka_unit_test(dates_and_times),
 		cmocka_unit_test(bad_cases),
 		cmocka_unit_test(nul_byte),
 		cmocka_unit_test(huge_and_deep),
