@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pollux/feed.h"
+#include "pollux/gemtext.h"
 #include "pollux/markdown.h"
 #include "pollux/mime.h"
 #include "pollux/pages.h"
@@ -13,14 +14,23 @@
 
 #define HOME_LATEST 10
 
-static char *rewrite_link(void *ctx, const char *url)
+/* A link to another post becomes that post's page. */
+static enum link_to resolve_link(void *ctx, const char *url, char **target,
+    const struct post **post)
 {
-	const struct post *p = site_find_post_link(ctx, url);
-	if (!p)
-		return NULL;
-	struct buf b = {0};
-	buf_printf(&b, "/posts/%s.gmi", p->slug);
-	return buf_take(&b, NULL);
+	*target = NULL;
+	*post = site_find_post_link(ctx, url);
+	return *post ? LINK_POST : LINK_URL;
+}
+
+static void markdown(struct buf *b, const struct site *site, const char *md,
+    size_t len)
+{
+	struct link_resolver r = {resolve_link, (void *)site};
+	struct model *pg = model_new(NULL);
+	markdown_blocks(pg, md, len, &r);
+	gemtext_write(pg, b);
+	model_free(pg);
 }
 
 static void add_page(struct snapshot *s, const char *path, const char *lang,
@@ -68,8 +78,7 @@ static void home(struct snapshot *s, const struct site *site)
 	if (site->description)
 		buf_printf(&b, "%s\n\n", site->description);
 	if (site->intro) {
-		struct render_opts o = {rewrite_link, (void *)site};
-		gemtext_render(site->intro, site->intro_len, &o, &b);
+		markdown(&b, site, site->intro, site->intro_len);
 		buf_putc(&b, '\n');
 	}
 	buf_puts(&b, "## Latest posts\n\n");
@@ -123,8 +132,7 @@ static void post_page(struct snapshot *s, const struct site *site, size_t i)
 	for (size_t t = 0; t < p->ntags; t++)
 		buf_printf(&b, "=> /tags/%s/ #%s\n", p->tags[t], p->tags[t]);
 	buf_putc(&b, '\n');
-	struct render_opts o = {rewrite_link, (void *)site};
-	gemtext_render(p->body, p->body_len, &o, &b);
+	markdown(&b, site, p->body, p->body_len);
 	buf_puts(&b, "\n");
 	if (i + 1 < site->nposts)
 		buf_printf(&b, "=> /posts/%s.gmi Older: %s\n",

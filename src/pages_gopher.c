@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "pollux/feed.h"
+#include "pollux/gophertext.h"
+#include "pollux/layout.h"
 #include "pollux/markdown.h"
 #include "pollux/mime.h"
 #include "pollux/pages.h"
@@ -33,30 +35,52 @@ static void add_menu(struct snapshot *s, const char *path, struct buf *b)
 	snapshot_add(s, PROTO_GOPHER, path, "", data, len);
 }
 
-/* Links in a post: another post becomes its Gopher URL; a path on this
- * capsule becomes a gopher:// URL with the item type of what it names. */
-static char *rewrite_link(void *ctx, const char *url)
+/* Links in a post: another post becomes its Gopher text; a path on this
+ * capsule becomes an item of the type of what it names. */
+static enum link_to resolve_link(void *ctx, const char *url, char **target,
+    const struct post **post)
 {
 	const struct gopher_site *g = ctx;
-	struct buf b = {0};
-	const struct post *p = site_find_post_link(g->site, url);
-	if (p) {
-		buf_printf(&b, "gopher://%s:%u/0/posts/%s.txt", g->host, g->port,
-		    p->slug);
-		return buf_take(&b, NULL);
-	}
+	*target = NULL;
+	*post = site_find_post_link(g->site, url);
+	if (*post)
+		return LINK_POST_TEXT;
 	if (strchr(url, ':') || url[0] == '#' || url[0] == '\0' ||
 	    strlen(url) > REQUEST_LINE_MAX)
-		return NULL;
+		return LINK_URL;
 	/* Relative to the post, which lives in /posts/. */
 	char path[REQUEST_LINE_MAX + 16];
 	snprintf(path, sizeof path, "%s%.*s", url[0] == '/' ? "" : "/posts/",
 	    (int)strcspn(url, "?#"), url);
 	path_remove_dots(path);
-	size_t n = strlen(path);
-	char type = path[n - 1] == '/' ? '1' : gopher_item_type(path);
-	buf_printf(&b, "gopher://%s:%u/%c%s", g->host, g->port, type, path);
-	return buf_take(&b, NULL);
+	*target = xstrdup(path);
+	return LINK_FILE;
+}
+
+static void markdown(struct buf *b, const struct gopher_site *g,
+    const char *md, size_t len)
+{
+	struct link_resolver r = {resolve_link, (void *)g};
+	struct gopher_out out = {{g->host, g->port}, NULL};
+	struct model *pg = model_new(NULL);
+	markdown_blocks(pg, md, len, &r);
+	gophertext_write(pg, &out, b);
+	model_free(pg);
+}
+
+/* Text as info lines, wrapped. */
+static void info(struct buf *b, const char *text)
+{
+	struct buf lines = {0};
+	wrap_text(text, strlen(text), GOPHER_TEXT_WIDTH, false, &lines);
+	if (!lines.len)
+		gophermap_info(b, "", 0);
+	for (size_t i = 0; i < lines.len;) {
+		size_t n = strcspn(lines.data + i, "\n");
+		gophermap_info(b, lines.data + i, n);
+		i += n + 1;
+	}
+	buf_free(&lines);
 }
 
 static void post_item(struct buf *b, const struct gopher_site *g,
@@ -75,9 +99,7 @@ static void info_text(struct buf *b, const char *text, size_t len)
 	while (text < end) {
 		const char *nl = memchr(text, '\n', (size_t)(end - text));
 		size_t n = nl ? (size_t)(nl - text) : (size_t)(end - text);
-		char *line = xstrndup(text, n);
-		gophermap_info(b, line);
-		free(line);
+		gophermap_info(b, text, n);
 		text += n + (nl != NULL);
 	}
 }
@@ -86,23 +108,22 @@ static void home(struct snapshot *s, const struct gopher_site *g)
 {
 	const struct site *site = g->site;
 	struct buf b = {0};
-	gophermap_info(&b, site->title);
+	info(&b, site->title);
 	if (site->description)
-		gophermap_info(&b, site->description);
-	gophermap_info(&b, "");
+		info(&b, site->description);
+	info(&b, "");
 	if (site->intro) {
 		struct buf text = {0};
-		struct render_opts o = {rewrite_link, (void *)g};
-		gophertext_render(site->intro, site->intro_len, &o, &text);
+		markdown(&text, g, site->intro, site->intro_len);
 		info_text(&b, text.data, text.len);
 		buf_free(&text);
-		gophermap_info(&b, "");
+		info(&b, "");
 	}
-	gophermap_info(&b, "Latest posts");
+	info(&b, "Latest posts");
 	size_t n = site->nposts < HOME_LATEST ? site->nposts : HOME_LATEST;
 	for (size_t i = 0; i < n; i++)
 		post_item(&b, g, &site->posts[i]);
-	gophermap_info(&b, "");
+	info(&b, "");
 	char display[64];
 	snprintf(display, sizeof display, "All %zu posts", site->nposts);
 	item(&b, g, '1', display, "/posts/");
@@ -126,40 +147,21 @@ static void all_posts(struct snapshot *s, const struct gopher_site *g)
 	struct buf b = {0};
 	char line[300];
 	snprintf(line, sizeof line, "%s: all posts", site->title);
-	gophermap_info(&b, line);
+	info(&b, line);
 	const char *year = "";
 	for (size_t i = 0; i < site->nposts; i++) {
 		const struct post *p = &site->posts[i];
 		if (strncmp(year, p->date, 4) != 0) {
 			year = p->date;
-			gophermap_info(&b, "");
+			info(&b, "");
 			snprintf(line, sizeof line, "%.4s", year);
-			gophermap_info(&b, line);
+			info(&b, line);
 		}
 		post_item(&b, g, p);
 	}
-	gophermap_info(&b, "");
+	info(&b, "");
 	item(&b, g, '1', "Home", "/");
 	add_menu(s, "/posts/", &b);
-}
-
-/* Type 0 text per RFC 1436: CRLF lines, a leading '.' doubled, and a lone
- * '.' line at the end. */
-static char *text_response(const char *text, size_t len, size_t *out_len)
-{
-	struct buf b = {0};
-	const char *end = text + len;
-	while (text < end) {
-		const char *nl = memchr(text, '\n', (size_t)(end - text));
-		size_t n = nl ? (size_t)(nl - text) : (size_t)(end - text);
-		if (n && text[0] == '.')
-			buf_putc(&b, '.');
-		buf_put(&b, text, n);
-		buf_puts(&b, "\r\n");
-		text += n + (nl != NULL);
-	}
-	buf_puts(&b, ".\r\n");
-	return buf_take(&b, out_len);
 }
 
 static void post_page(struct snapshot *s, const struct gopher_site *g,
@@ -177,11 +179,10 @@ static void post_page(struct snapshot *s, const struct gopher_site *g,
 			buf_printf(&b, "%s %s", t ? "," : "", p->tags[t]);
 	}
 	buf_puts(&b, "\n\n");
-	struct render_opts o = {rewrite_link, (void *)g};
-	gophertext_render(p->body, p->body_len, &o, &b);
+	markdown(&b, g, p->body, p->body_len);
 
 	size_t len;
-	char *data = text_response(b.data, b.len, &len);
+	char *data = gopher_text_response(b.data, b.len, &len);
 	buf_free(&b);
 	char path[160];
 	snprintf(path, sizeof path, "/posts/%s.txt", p->slug);
@@ -212,8 +213,8 @@ static void tags(struct snapshot *s, const struct gopher_site *g)
 	struct buf b = {0};
 	char line[400], path[160];
 	snprintf(line, sizeof line, "%s: tags", site->title);
-	gophermap_info(&b, line);
-	gophermap_info(&b, "");
+	info(&b, line);
+	info(&b, "");
 	for (size_t i = 0; i < site->ntags; i++) {
 		const struct tag *t = &site->tags[i];
 		snprintf(line, sizeof line, "%s (%zu post%s)", t->name, t->nposts,
@@ -221,7 +222,7 @@ static void tags(struct snapshot *s, const struct gopher_site *g)
 		snprintf(path, sizeof path, "/tags/%s/", t->name);
 		item(&b, g, '1', line, path);
 	}
-	gophermap_info(&b, "");
+	info(&b, "");
 	item(&b, g, '1', "Home", "/");
 	add_menu(s, "/tags/", &b);
 
@@ -230,11 +231,11 @@ static void tags(struct snapshot *s, const struct gopher_site *g)
 		b = (struct buf){0};
 		snprintf(line, sizeof line, "%s: posts tagged %s", site->title,
 		    t->name);
-		gophermap_info(&b, line);
-		gophermap_info(&b, "");
+		info(&b, line);
+		info(&b, "");
 		for (size_t k = 0; k < t->nposts; k++)
 			post_item(&b, g, t->posts[k]);
-		gophermap_info(&b, "");
+		info(&b, "");
 		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->name);
 		item(&b, g, '0', "Atom feed of this tag", path);
 		item(&b, g, '1', "All tags", "/tags/");
@@ -257,8 +258,8 @@ static void static_files(struct snapshot *s, const struct gopher_site *g)
 		const char *dir = site->dirs[d];
 		size_t dlen = strlen(dir);
 		struct buf b = {0};
-		gophermap_info(&b, dir);
-		gophermap_info(&b, "");
+		info(&b, dir);
+		info(&b, "");
 		for (size_t i = 0; i < site->ndirs; i++) {
 			const char *sub = site->dirs[i];
 			if (strncmp(sub, dir, dlen) == 0 && sub[dlen] &&
@@ -270,7 +271,7 @@ static void static_files(struct snapshot *s, const struct gopher_site *g)
 			if (strncmp(path, dir, dlen) == 0 && !strchr(path + dlen, '/'))
 				item(&b, g, gopher_item_type(path), path + dlen, path);
 		}
-		gophermap_info(&b, "");
+		info(&b, "");
 		item(&b, g, '1', "Home", "/");
 		add_menu(s, dir, &b);
 	}

@@ -1,5 +1,5 @@
-/* test_gemtext.c - Markdown to gemtext: the rules the golden files do not
- * pin down, and inputs meant to break the converter. */
+/* test_gemtext.c - Markdown through the walker and the gemtext writer: the
+ * rules the golden files do not pin down, and inputs meant to break them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,22 +9,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pollux/gemtext.h"
 #include "pollux/markdown.h"
 #include "pollux/util.h"
 
-static char *rewrite(void *ctx, const char *url)
+static struct post other = {.slug = "other", .title = "Other",
+    .date = "2026-01-02"};
+
+static enum link_to resolve(void *ctx, const char *url, char **target,
+    const struct post **post)
 {
 	(void)ctx;
-	return strcmp(url, "other.md") == 0 ? xstrdup("/posts/other.gmi") : NULL;
+	*target = NULL;
+	if (strcmp(url, "other.md") != 0)
+		return LINK_URL;
+	*post = &other;
+	return LINK_POST;
 }
 
 static struct buf out;
 
 static const char *gmi(const char *md)
 {
-	struct render_opts o = {rewrite, NULL};
+	struct link_resolver r = {resolve, NULL};
+	struct model *pg = model_new(NULL);
 	buf_free(&out);
-	gemtext_render(md, strlen(md), &o, &out);
+	markdown_blocks(pg, md, strlen(md), &r);
+	gemtext_write(pg, &out);
+	model_free(pg);
 	return out.data ? out.data : "";
 }
 
