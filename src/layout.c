@@ -28,7 +28,8 @@ struct range {
  *       return out + ([(start, last)] if start is not None else [])
  *   wide = ranges(lambda c: u.east_asian_width(c) in "WF")
  *   zero = ranges(lambda c: u.category(c) in ("Mn", "Me") or
- *       (u.category(c) == "Cf" and c != "\u00ad") or 0x1160 <= ord(c) <= 0x11FF)
+ *       (u.category(c) == "Cf" and c != "\u00ad") or
+ *       0x1160 <= ord(c) <= 0x11FF)
  */
 static const struct range wide[] = {
 	{0x1100, 0x115F}, {0x231A, 0x231B}, {0x2329, 0x232A},
@@ -264,7 +265,7 @@ static bool no_break_before(uint32_t c)
 	    0xFF0C, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF1F };
 
 	if (c == (uint32_t)LAYOUT_GLUE ||
-	    (c < 0x80 && strchr(")]}.,;:!?'\"", (int)c)))
+	    (c && c < 0x80 && strchr(")]}.,;:!?'\"", (int)c)))
 		return true;
 	for (size_t i = 0; i < sizeof set / sizeof *set; i++)
 		if (set[i] == c)
@@ -278,7 +279,8 @@ static bool no_break_after(uint32_t c)
 	static const uint32_t set[] = { 0x3008, 0x300A, 0x300C, 0x300E,
 	    0x3010, 0x3014, 0xFF08 };
 
-	if (c == (uint32_t)LAYOUT_GLUE || (c < 0x80 && strchr("([{'\"", (int)c)))
+	if (c == (uint32_t)LAYOUT_GLUE ||
+	    (c && c < 0x80 && strchr("([{'\"", (int)c)))
 		return true;
 	for (size_t i = 0; i < sizeof set / sizeof *set; i++)
 		if (set[i] == c)
@@ -411,7 +413,7 @@ void cut_text(struct buf *out, const char *s, size_t n, size_t width)
 	}
 	size_t end = word && word_cols * 2 >= width ? word : fit;
 	/* A cut never leaves a space or a comma before the "…". */
-	while (end > 0 && strchr(" ,;:", s[end - 1]))
+	while (end > 0 && s[end - 1] && strchr(" ,;:", s[end - 1]))
 		end--;
 	buf_put(out, s, end);
 	buf_puts(out, "…");
