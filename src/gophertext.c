@@ -343,7 +343,12 @@ static void end_link(struct writer *w, const struct open_run *o,
 	    (strncasecmp(l->target, "mailto:", 7) == 0 &&
 	    text_is(b, o->from, l->target + 7))))
 		return;
-	gopher_url(&url, l, &w->g->host);
+	/* From a text, another post's text: what a reader of texts wants
+	 * next (a menu links a post's menu instead). */
+	struct link text_link = *l;
+	if (l->to == LINK_POST)
+		text_link.to = LINK_POST_TEXT;
+	gopher_url(&url, &text_link, &w->g->host);
 	if (b->len > 0 && b->data[b->len - 1] != ' ' &&
 	    b->data[b->len - 1] != '\n')
 		buf_putc(b, LAYOUT_GLUE);

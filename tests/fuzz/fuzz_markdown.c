@@ -1,10 +1,12 @@
 /* fuzz_markdown.c - libFuzzer target: any bytes as a post body, walked into
- * a page model and written by every writer (gemtext, Gopher text, menu). */
+ * a page model and written by every writer (gemtext, Gopher text, menu);
+ * and the same bytes as an author's gemtext page, read into a menu. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pollux/gemtext.h"
+#include "pollux/gmiread.h"
 #include "pollux/gophertext.h"
 #include "pollux/markdown.h"
 #include "pollux/util.h"
@@ -40,6 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_free(&out);
 	gophertext_write(pg, &g, &out);
 	buf_free(&out);
+	gophermenu_write(pg, &g, &out);
+	buf_free(&out);
+	model_free(pg);
+
+	pg = model_new(NULL);
+	gemtext_blocks(pg, (const char *)data, size, &r);
 	gophermenu_write(pg, &g, &out);
 	buf_free(&out);
 	url_list_free(&urls);

@@ -7,12 +7,15 @@
 The pages are found by following links from each protocol's home page
 (and the few pages no page links to), so a page added or lost shows up as
 a golden added or gone. A binary file served as it is (an image) is
-compared with the capsule's own file rather than stored twice."""
+compared with the capsule's own file rather than stored twice. Every line
+of every menu is measured too: items at most 70 display columns, info
+lines at most 67."""
 import difflib
 import os
 import re
 import subprocess
 import sys
+import unicodedata
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,8 +26,24 @@ GOPHER_PORT = "70"
 urllib.parse.uses_relative.append("gemini")
 urllib.parse.uses_netloc.append("gemini")
 # Pages no other page links to.
+# RFC 1436 wants display strings under 70 columns; info lines stay at 67
+# for clients that show a prefix before them.
+ITEM_WIDTH, INFO_WIDTH = 70, 67
 ROOTS = [("gemini", "/", ""), ("gemini", "/robots.txt", ""),
          ("gopher", "/", "1"), ("gopher", "/caps.txt", "0")]
+
+
+def columns(s):
+    """Display columns, by the rule pollux follows (src/layout.c): East
+    Asian wide and fullwidth characters take two, combining marks and
+    format characters none."""
+    n = 0
+    for c in s:
+        cat = unicodedata.category(c)
+        if cat in ("Mn", "Me") or (cat == "Cf" and c != "\u00ad"):
+            continue
+        n += 2 if unicodedata.east_asian_width(c) in "WF" else 1
+    return n
 
 
 def dump(pollux, url):
@@ -127,6 +146,10 @@ def crawl(pollux):
                     todo.append(("gemini", link, ""))
         elif gtype == "1" or (path.endswith("/") and is_menu(body)):
             for t, display, sel, host, port in gopher_items(body):
+                limit = INFO_WIDTH if t == "i" else ITEM_WIDTH
+                if columns(display) > limit:
+                    problems.append("gopher %s: %d columns: %r" %
+                                    (path, columns(display), display))
                 if t in "i3":
                     continue
                 if host == HOST and port == GOPHER_PORT and t not in "78":
