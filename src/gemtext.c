@@ -157,26 +157,6 @@ static void plain_text(struct writer *w, struct runs r, struct buf *b)
 		buf_put(b, "", 0);
 }
 
-/* A paragraph whose only content is one link or image with a URL. */
-static bool lone_link(const struct model *pg, struct runs r)
-{
-	if (r.n < 2)
-		return false;
-	const struct run *first = &pg->runs[r.first];
-	if ((first->kind != RUN_LINK && first->kind != RUN_IMAGE) ||
-	    first->link == NO_LINK)
-		return false;
-	size_t depth = 0;
-	for (size_t i = r.first; i < r.first + r.n; i++) {
-		enum run_kind k = pg->runs[i].kind;
-		if (k == RUN_LINK || k == RUN_IMAGE)
-			depth++;
-		else if (k == RUN_END && --depth == 0)
-			return i == r.first + r.n - 1;
-	}
-	return false;
-}
-
 /* ---- lines --------------------------------------------------------- */
 
 static bool looks_like_syntax(const char *s)
@@ -304,7 +284,7 @@ static void paragraph(struct writer *w, const struct block *b)
 	struct frame *f = top(w);
 	struct buf text = {0};
 
-	if (!w->levels && lone_link(w->pg, b->text)) {
+	if (!w->levels && runs_lone_link(w->pg, b->text)) {
 		/* Written now, not after the block: it is the block. */
 		plain_text(w, b->text, &text);
 		flush_links(w, false);
@@ -446,16 +426,11 @@ static void mark_child(struct writer *w)
 
 /* ---- top-level blocks ---------------------------------------------- */
 
-static bool plain_link(const struct block *b)
-{
-	return b->kind == BLOCK_LINK && !(b->flags & BLOCK_CARD);
-}
-
 static void top_begin(struct writer *w, const struct block *b)
 {
 	w->top_from = w->out->len;
 	w->top_started = w->started;
-	bool tight = (b->flags & BLOCK_TIGHT) || (plain_link(b) &&
+	bool tight = (b->flags & BLOCK_TIGHT) || (block_plain_link(b) &&
 	    w->prev_link && !(b->flags & BLOCK_BREAK));
 	w->top_blank = w->started && !tight;
 	if (w->top_blank)
@@ -473,7 +448,7 @@ static void top_end(struct writer *w, const struct block *b)
 		w->started = w->top_started;
 		return;
 	}
-	w->prev_link = plain_link(b);
+	w->prev_link = block_plain_link(b);
 }
 
 void gemtext_write(const struct model *pg, struct buf *out)

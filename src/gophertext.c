@@ -399,26 +399,6 @@ static void inline_text(struct writer *w, struct runs r, struct buf *b)
 	buf_put(b, "", 0);
 }
 
-/* A paragraph whose only content is one link or image with a URL. */
-static bool lone_link(const struct model *pg, struct runs r)
-{
-	if (r.n < 2)
-		return false;
-	const struct run *first = &pg->runs[r.first];
-	if ((first->kind != RUN_LINK && first->kind != RUN_IMAGE) ||
-	    first->link == NO_LINK)
-		return false;
-	size_t depth = 0;
-	for (size_t i = r.first; i < r.first + r.n; i++) {
-		enum run_kind k = pg->runs[i].kind;
-		if (k == RUN_LINK || k == RUN_IMAGE)
-			depth++;
-		else if (k == RUN_END && --depth == 0)
-			return i == r.first + r.n - 1;
-	}
-	return false;
-}
-
 /* ---- blocks -------------------------------------------------------- */
 
 static void wrapped(struct writer *w, const struct buf *text, int level)
@@ -447,7 +427,7 @@ static void text_block(struct writer *w, const struct block *b)
 {
 	struct buf text = {0};
 
-	if (w->menu && !w->levels && lone_link(w->pg, b->text)) {
+	if (w->menu && !w->levels && runs_lone_link(w->pg, b->text)) {
 		/* The item is the block. */
 		inline_text(w, b->text, &text);
 		flush_items(w, false);
@@ -722,16 +702,11 @@ static void pop(struct writer *w)
 		end_block(w);
 }
 
-static bool plain_link(const struct block *b)
-{
-	return b->kind == BLOCK_LINK && !(b->flags & BLOCK_CARD);
-}
-
 /* Before a top-level block: links that follow links, and blocks marked
  * tight, have no blank line before them. */
 static void top_begin(struct writer *w, const struct block *b)
 {
-	if ((b->flags & BLOCK_TIGHT) || (plain_link(b) && w->prev_link &&
+	if ((b->flags & BLOCK_TIGHT) || (block_plain_link(b) && w->prev_link &&
 	    !(b->flags & BLOCK_BREAK)))
 		w->blank = false;
 	else if (b->flags & BLOCK_BREAK)
@@ -741,7 +716,7 @@ static void top_begin(struct writer *w, const struct block *b)
 static void top_end(struct writer *w, const struct block *b)
 {
 	flush_items(w, true);
-	w->prev_link = plain_link(b);
+	w->prev_link = block_plain_link(b);
 }
 
 static void write_page(struct writer *w)

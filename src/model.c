@@ -162,6 +162,30 @@ void model_end(struct model *pg)
 	model_add(pg, BLOCK_END);
 }
 
+bool runs_lone_link(const struct model *pg, struct runs r)
+{
+	if (r.n < 2)
+		return false;
+	const struct run *first = &pg->runs[r.first];
+	if ((first->kind != RUN_LINK && first->kind != RUN_IMAGE) ||
+	    first->link == NO_LINK)
+		return false;
+	size_t depth = 0;
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		enum run_kind k = pg->runs[i].kind;
+		if (k == RUN_LINK || k == RUN_IMAGE)
+			depth++;
+		else if (k == RUN_END && --depth == 0)
+			return i == r.first + r.n - 1;
+	}
+	return false;
+}
+
+bool block_plain_link(const struct block *b)
+{
+	return b->kind == BLOCK_LINK && !(b->flags & BLOCK_CARD);
+}
+
 void post_meta(struct buf *out, const struct post *p, bool with_date)
 {
 	if (with_date)

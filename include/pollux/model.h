@@ -153,6 +153,13 @@ void model_link(struct model *pg, enum link_to to, const char *target,
 /* Closes the innermost open container. */
 void model_end(struct model *pg);
 
+/* True when r is one link or image with a URL and nothing else: writers
+ * show such a paragraph as the link alone. */
+bool runs_lone_link(const struct model *pg, struct runs r);
+/* True for a link block that groups with the links around it (a card is
+ * not one: it stands apart). */
+bool block_plain_link(const struct block *b);
+
 /* A post's facts as pages show them: "14 min read · iot, esp32" (with the
  * date first when with_date: "2026-03-28 · 14 min read · iot, esp32"). */
 void post_meta(struct buf *out, const struct post *p, bool with_date);
