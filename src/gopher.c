@@ -71,6 +71,22 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 		return;
 	}
 
+	/* "URL:" selectors name a page on another server: the menus' links
+	 * there have an answer each, looked up as written. */
+	if (n >= 4 && memcmp(req, "URL:", 4) == 0) {
+		const struct page *pg = snapshot_find(s, PROTO_GOPHER, req, n);
+		if (!pg) {
+			error_menu(r, 51, "Not found", req, n);
+			return;
+		}
+		r->head = "";
+		r->head_len = 0;
+		r->body = pg->body;
+		r->body_len = pg->body_len;
+		r->status = 20;
+		return;
+	}
+
 	/* "" and "/" are the root; "posts/" is read as "/posts/", as most
 	 * servers do. Dot segments resolve inside the root; no menu of ours
 	 * has a selector that climbs above it, so one that does is a probe. */

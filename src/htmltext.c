@@ -1,6 +1,6 @@
 /* htmltext.c - the readable text of raw HTML found in Markdown: tags,
- * comments, scripts and styles dropped, entities decoded. Both converters
- * use it, since neither gemtext nor Gopher text can show HTML. */
+ * comments, scripts and styles dropped, entities decoded. The Markdown
+ * walker uses it, since neither gemtext nor Gopher text can show HTML. */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,6 @@
 /* mdtable.c - reading pipe tables out of the Markdown source: which
- * paragraphs are tables, their cells, and their column alignment. */
+ * paragraphs are tables, their cells, and their column alignment. The
+ * Markdown walker asks; cmark itself is never called here. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,32 +118,28 @@ static void fill_cell(void *arg, size_t col, const char *s, size_t n)
 }
 
 /* The paragraph's lines; the first may start mid-line inside a list or
- * quote, at the paragraph's column. */
-static const char *para_line(struct md_source *src, cmark_node *para,
+ * quote, at the paragraph's column col0 (1-based). */
+static const char *para_line(struct md_source *src, int first, int col0,
     int lineno, size_t *len)
 {
 	size_t n;
 	const char *s = md_source_line(src, lineno, &n);
-	int col0 = cmark_node_get_start_column(para);
-	if (s && lineno == cmark_node_get_start_line(para) && col0 > 1 &&
-	    (size_t)(col0 - 1) <= n)
+	if (s && lineno == first && col0 > 1 && (size_t)(col0 - 1) <= n)
 		s += col0 - 1, n -= (size_t)(col0 - 1);
 	*len = n;
 	return s;
 }
 
-bool md_table_read(struct md_source *src, cmark_node *para,
+bool md_table_read(struct md_source *src, int first, int last, int col0,
     struct md_table *t)
 {
 	memset(t, 0, sizeof *t);
-	int first = cmark_node_get_start_line(para);
-	int last = cmark_node_get_end_line(para);
 	if (first < 1 || last <= first)
 		return false;
 	bool delim = true;
 	for (int i = first; i <= last; i++) {
 		size_t n, len;
-		const char *s = para_line(src, para, i, &n), *row;
+		const char *s = para_line(src, first, col0, i, &n), *row;
 		if (!s || !(row = table_row(s, n, &len)))
 			return false;
 		size_t k = split_row(row, len, NULL, NULL);
@@ -159,7 +156,7 @@ bool md_table_read(struct md_source *src, cmark_node *para,
 	struct fill f = {t, 0};
 	for (int i = first; i <= last; i++) {
 		size_t n, len;
-		const char *s = para_line(src, para, i, &n);
+		const char *s = para_line(src, first, col0, i, &n);
 		const char *row = table_row(s, n, &len);
 		if (delim && i == first + 1) {
 			split_row(row, len, set_align, t);

@@ -167,8 +167,7 @@ struct snapshot *snapshot_build(const struct config *cfg,
 	if (!site)
 		return NULL;
 	struct snapshot *s = snapshot_new(site);
-	pages_gemini(s, site, cfg);
-	pages_gopher(s, site, cfg);
+	pages_build(s, site, cfg);
 	snapshot_seal(s);
 	return s;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test against each build variant named on the command line
-# (build/release, build/san): unit tests, golden files, end-to-end tests.
+# (build/release, build/san): unit tests, golden files, page goldens,
+# end-to-end tests.
 # Ends with one line "N passed, N failed" and a non-zero exit on failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -46,6 +47,12 @@ for variant in "$@"; do
 			fi
 		done
 	done
+	# Every page of the sample capsule against tests/pages/.
+	"$PY" tests/pages/pages.py "$variant/pollux" >"$variant/pages.log" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && head -200 "$variant/pages.log"
+	tail -n 1 "$variant/pages.log" | sed "s|^|pages: |"
+	result "$variant:pages" $rc
 	for e2e in tests/e2e/test_*.py; do
 		[ -f "$e2e" ] || continue
 		sanitized=0

@@ -1,4 +1,4 @@
-/* htmltext.h - raw HTML reduced to its text, for the Markdown converters. */
+/* htmltext.h - raw HTML reduced to its text, for the Markdown walker. */
 #ifndef POLLUX_HTMLTEXT_H
 #define POLLUX_HTMLTEXT_H
 

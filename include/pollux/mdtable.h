@@ -1,10 +1,9 @@
 /* mdtable.h - pipe tables. cmark without the GFM extension reads a table as
- * a paragraph; both converters ask this module whether one is a table and
- * get its cells back, then lay it out their own way. */
+ * a paragraph; the Markdown walker asks this module whether a paragraph's
+ * source lines are a table and gets its cells back. */
 #ifndef POLLUX_MDTABLE_H
 #define POLLUX_MDTABLE_H
 
-#include <cmark.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,9 +26,10 @@ struct md_table {
 	bool header;           /* row 0 was followed by a |---| line */
 };
 
-/* True, with t filled, when every source line of the paragraph para is
- * "| ... |" and there are at least two. The |---| line is not a row. */
-bool md_table_read(struct md_source *src, cmark_node *para,
+/* True, with t filled, when every source line of a paragraph, lines first
+ * to last (1-based; the first starts at column col0), is "| ... |" and
+ * there are at least two. The |---| line is not a row. */
+bool md_table_read(struct md_source *src, int first, int last, int col0,
     struct md_table *t);
 void md_table_free(struct md_table *t);
 

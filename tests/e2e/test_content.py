@@ -91,7 +91,9 @@ class SampleCapsule(unittest.TestCase):
 
     def test_gopher_post_is_wrapped_text(self):
         _, out, _ = dump("gopher://localhost/1/posts/")
-        sels = [l.split("\t")[1] for l in menu_lines(out) if l[0] == "0"]
+        # Each post's menu (type 1) has its text at /posts/SLUG.txt.
+        sels = [l.split("\t")[1][:-1] + ".txt" for l in menu_lines(out)
+                if l[0] == "1" and l.split("\t")[1].startswith("/posts/")]
         self.assertGreaterEqual(len(sels), 8)
         for sel in sels:
             rc, text, _ = dump("gopher://localhost/0" + sel)

@@ -51,7 +51,8 @@ class Gopher(unittest.TestCase):
         lines = menu(curl(self.base + "/"))
         self.assertEqual(lines[0].split("\t")[0], "iTest Capsule")
         items = {l.split("\t")[1]: l[0] for l in lines if l[0] != "i"}
-        self.assertEqual(items["/posts/radar.txt"], "0")
+        # Index menus point at a post's menu, which has its text.
+        self.assertEqual(items["/posts/radar/"], "1")
         self.assertEqual(items["/posts/"], "1")
         self.assertEqual(items["/tags/"], "1")
         self.assertEqual(items["/images/"], "1")
@@ -67,7 +68,7 @@ class Gopher(unittest.TestCase):
         lines = menu(curl(self.base + "/1/tags/"))
         self.assertTrue(any(l.startswith("1iot (1 post)\t/tags/iot/") for l in lines))
         lines = menu(curl(self.base + "/1/tags/iot/"))
-        self.assertTrue(any("\t/posts/radar.txt\t" in l for l in lines))
+        self.assertTrue(any("\t/posts/radar/\t" in l for l in lines))
         self.assertFalse(any("payments" in l for l in lines))
 
     def test_post_is_text(self):

@@ -1,0 +1,196 @@
+/* model.c - the page model's storage: blocks, links and runs in growing
+ * arrays, strings in an arena freed with the page, and the shorthands the
+ * page builders use. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pollux/model.h"
+
+#define CHUNK_MIN 8192
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+static char *arena_alloc(struct model *pg, size_t n)
+{
+	struct arena_chunk *c = pg->arena;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
+		c = xmalloc(sizeof *c + cap);
+		c->cap = cap;
+		c->used = 0;
+		/* A big string gets a chunk of its own, behind the current one,
+		 * so the room left in the current one is not lost. */
+		if (pg->arena && n > CHUNK_MIN) {
+			c->next = pg->arena->next;
+			pg->arena->next = c;
+		} else {
+			c->next = pg->arena;
+			pg->arena = c;
+		}
+	}
+	char *p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+const char *model_strndup(struct model *pg, const char *s, size_t n)
+{
+	char *p = arena_alloc(pg, n + 1);
+	if (n)
+		memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+const char *model_strdup(struct model *pg, const char *s)
+{
+	return model_strndup(pg, s ? s : "", s ? strlen(s) : 0);
+}
+
+struct model *model_new(const char *title)
+{
+	struct model *pg = xcalloc(1, sizeof *pg);
+	if (title)
+		pg->title = model_strdup(pg, title);
+	return pg;
+}
+
+void model_free(struct model *pg)
+{
+	if (!pg)
+		return;
+	while (pg->arena) {
+		struct arena_chunk *next = pg->arena->next;
+		free(pg->arena);
+		pg->arena = next;
+	}
+	free(pg->blocks);
+	free(pg->links);
+	free(pg->runs);
+	free(pg->cells);
+	free(pg);
+}
+
+/* Grows an array of size elements to hold one more. */
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	return xrealloc(p, *cap * size);
+}
+
+struct block *model_add(struct model *pg, enum block_kind k)
+{
+	pg->blocks = grow(pg->blocks, &pg->capblocks, pg->nblocks,
+	    sizeof *pg->blocks);
+	struct block *b = &pg->blocks[pg->nblocks++];
+	memset(b, 0, sizeof *b);
+	b->kind = k;
+	b->link = NO_LINK;
+	return b;
+}
+
+size_t model_add_link(struct model *pg, enum link_to to, const char *target,
+    const char *label, const struct post *post)
+{
+	pg->links = grow(pg->links, &pg->caplinks, pg->nlinks,
+	    sizeof *pg->links);
+	pg->links[pg->nlinks] = (struct link){to, model_strdup(pg, target),
+	    model_strdup(pg, label), post};
+	return pg->nlinks++;
+}
+
+size_t model_add_run(struct model *pg, enum run_kind k, const char *s,
+    size_t len, size_t link)
+{
+	pg->runs = grow(pg->runs, &pg->capruns, pg->nruns, sizeof *pg->runs);
+	pg->runs[pg->nruns] = (struct run){k, s ? model_strndup(pg, s, len) : "",
+	    s ? len : 0, link};
+	return pg->nruns++;
+}
+
+/* text as runs: its lines as text runs, a break between them. */
+static struct runs text_runs(struct model *pg, const char *text)
+{
+	struct runs r = {pg->nruns, 0};
+	const char *p = text ? text : "";
+	for (;;) {
+		size_t n = strcspn(p, "\n");
+		if (n)
+			model_add_run(pg, RUN_TEXT, p, n, NO_LINK);
+		if (!p[n])
+			break;
+		model_add_run(pg, RUN_BREAK, NULL, 0, NO_LINK);
+		p += n + 1;
+	}
+	r.n = pg->nruns - r.first;
+	return r;
+}
+
+void model_heading(struct model *pg, int level, const char *text)
+{
+	struct runs r = text_runs(pg, text);
+	struct block *b = model_add(pg, BLOCK_HEADING);
+	b->level = level;
+	b->text = r;
+}
+
+void model_text(struct model *pg, const char *text, unsigned flags)
+{
+	struct runs r = text_runs(pg, text);
+	struct block *b = model_add(pg, BLOCK_TEXT);
+	b->text = r;
+	b->flags = flags;
+}
+
+void model_link(struct model *pg, enum link_to to, const char *target,
+    const char *label, const struct post *post, unsigned flags)
+{
+	size_t l = model_add_link(pg, to, target, label, post);
+	struct block *b = model_add(pg, BLOCK_LINK);
+	b->link = l;
+	b->flags = flags;
+}
+
+void model_end(struct model *pg)
+{
+	model_add(pg, BLOCK_END);
+}
+
+bool runs_lone_link(const struct model *pg, struct runs r)
+{
+	if (r.n < 2)
+		return false;
+	const struct run *first = &pg->runs[r.first];
+	if ((first->kind != RUN_LINK && first->kind != RUN_IMAGE) ||
+	    first->link == NO_LINK)
+		return false;
+	size_t depth = 0;
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		enum run_kind k = pg->runs[i].kind;
+		if (k == RUN_LINK || k == RUN_IMAGE)
+			depth++;
+		else if (k == RUN_END && --depth == 0)
+			return i == r.first + r.n - 1;
+	}
+	return false;
+}
+
+bool block_plain_link(const struct block *b)
+{
+	return b->kind == BLOCK_LINK && !(b->flags & BLOCK_CARD);
+}
+
+void post_meta(struct buf *out, const struct post *p, bool with_date)
+{
+	if (with_date)
+		buf_printf(out, "%s · ", p->date);
+	buf_printf(out, "%u min read", p->read_time);
+	for (size_t t = 0; t < p->ntags; t++)
+		buf_printf(out, "%s%s", t ? ", " : " · ", p->tags[t]);
+}

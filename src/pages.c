@@ -1,0 +1,534 @@
+/* pages.c - every page of the capsule, built once as a page model when it
+ * loads and written for both protocols: home, post index, posts (a Gopher
+ * menu and text each), tags, folders, the author's own .md and .gmi pages;
+ * then feeds, robots.txt, caps.txt, static files and "URL:" pages. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pollux/feed.h"
+#include "pollux/gemtext.h"
+#include "pollux/gmiread.h"
+#include "pollux/gophertext.h"
+#include "pollux/markdown.h"
+#include "pollux/mime.h"
+#include "pollux/pages.h"
+#include "pollux/sitelinks.h"
+#include "pollux/url.h"
+#include "pollux/util.h"
+
+#define HOME_LATEST 10
+
+struct build {
+	struct snapshot *s;
+	const struct site *site;
+	const struct config *cfg;
+	struct url_list urls;      /* sent through "URL:" by the menus */
+	struct gopher_out g;
+};
+
+/* ---- writing a model ----------------------------------------------- */
+
+/* Writes pg where it is served: as gemtext at gmi, a Gopher menu at menu,
+ * a Gopher text at text (each NULL when not served so); frees pg. */
+static void publish(struct build *b, struct model *pg, const char *gmi,
+    const char *lang, const char *menu, const char *text)
+{
+	struct buf out = {0};
+	size_t len;
+
+	if (gmi) {
+		char head[96];
+		snprintf(head, sizeof head, "20 text/gemini; lang=%s\r\n", lang);
+		gemtext_write(pg, &out);
+		char *data = buf_take(&out, &len);
+		snapshot_add(b->s, PROTO_GEMINI, gmi, head, data, len);
+	}
+	if (menu) {
+		gophermenu_write(pg, &b->g, &out);
+		char *data = buf_take(&out, &len);
+		snapshot_add(b->s, PROTO_GOPHER, menu, "", data, len);
+	}
+	if (text) {
+		gophertext_write(pg, &b->g, &out);
+		char *data = gopher_text_response(out.data, out.len, &len);
+		buf_free(&out);
+		snapshot_add(b->s, PROTO_GOPHER, text, "", data, len);
+	}
+	model_free(pg);
+}
+
+/* Links written in a page that lives in the folder dir. */
+struct base {
+	const struct site *site;
+	const char *dir;
+};
+
+static enum link_to resolve(void *ctx, const char *url, char **target,
+    const struct post **post)
+{
+	const struct base *base = ctx;
+	return site_link(base->site, base->dir, url, target, post);
+}
+
+static void markdown(struct model *pg, const struct site *site,
+    const char *dir, const char *md, size_t len)
+{
+	struct base base = {site, dir};
+	struct link_resolver r = {resolve, &base};
+	markdown_blocks(pg, md, len, &r);
+}
+
+/* The folder of a path: "/notes/" for "/notes/a.md". */
+static char *folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return xstrndup(path, slash ? (size_t)(slash - path) + 1 : 1);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+/* A file of a listing: the author's pages as the pages they are served
+ * as, the rest as files; false for what a listing leaves out. */
+static bool file_link(const struct site *site, const char *path,
+    const char *dir, struct model *pg)
+{
+	const char *name = path + strlen(dir);
+	if (strcmp(path, "/robots.txt") == 0 || strcmp(path, "/caps.txt") == 0)
+		return false;
+	if (ends_with(path, ".md")) {
+		char *page = md_page_path(path);
+		bool shadowed = site_has_file(site, page);
+		if (!shadowed)
+			model_link(pg, LINK_PAGE, page, page + strlen(dir), NULL, 0);
+		free(page);
+		return !shadowed;
+	}
+	model_link(pg, ends_with(path, ".gmi") ? LINK_PAGE : LINK_FILE, path,
+	    name, NULL, 0);
+	return true;
+}
+
+/* The files and folders directly in dir. */
+static void listing(struct model *pg, const struct site *site,
+    const char *dir)
+{
+	size_t dlen = strlen(dir);
+	for (size_t i = 0; i < site->nfiles; i++) {
+		const char *path = site->files[i].path;
+		if (strncmp(path, dir, dlen) == 0 && !strchr(path + dlen, '/'))
+			file_link(site, path, dir, pg);
+	}
+	for (size_t i = 0; i < site->ndirs; i++) {
+		const char *sub = site->dirs[i];
+		if (strncmp(sub, dir, dlen) == 0 && sub[dlen] &&
+		    strchr(sub + dlen, '/') == sub + strlen(sub) - 1)
+			model_link(pg, LINK_FOLDER, sub, sub + dlen, NULL, 0);
+	}
+}
+
+/* ---- the pages ----------------------------------------------------- */
+
+static void home(struct build *b)
+{
+	const struct site *site = b->site;
+	struct model *pg = model_new(site->title);
+	char label[64];
+
+	if (site->description)
+		model_text(pg, site->description, 0);
+	if (site->intro)
+		markdown(pg, site, "/", site->intro, site->intro_len);
+	model_heading(pg, 2, "Latest posts");
+	size_t n = site->nposts < HOME_LATEST ? site->nposts : HOME_LATEST;
+	for (size_t i = 0; i < n; i++)
+		model_link(pg, LINK_POST, "", site->posts[i].title,
+		    &site->posts[i], BLOCK_CARD);
+	if (!n)
+		model_text(pg, "Nothing published yet.", 0);
+	model_heading(pg, 2, "Browse");
+	snprintf(label, sizeof label, "All %zu posts", site->nposts);
+	model_link(pg, LINK_MENU, "/posts/", label, NULL, 0);
+	snprintf(label, sizeof label, "%zu tags", site->ntags);
+	model_link(pg, LINK_MENU, "/tags/", label, NULL, 0);
+	model_link(pg, LINK_FEED, "/atom.xml", "Atom feed", NULL, 0);
+	/* Top-level pages and folders the author added (about.gmi, notes/). */
+	listing(pg, site, "/");
+	publish(b, pg, "/", site->lang, "/", NULL);
+}
+
+static void all_posts(struct build *b)
+{
+	const struct site *site = b->site;
+	struct buf title = {0};
+	const char *year = "";
+
+	buf_printf(&title, "%s: all posts", site->title);
+	struct model *pg = model_new(title.data);
+	buf_free(&title);
+	for (size_t i = 0; i < site->nposts; i++) {
+		const struct post *p = &site->posts[i];
+		if (strncmp(year, p->date, 4) != 0) {
+			char y[5];
+			year = p->date;
+			snprintf(y, sizeof y, "%.4s", year);
+			model_heading(pg, 2, y);
+		}
+		model_link(pg, LINK_POST, "", p->title, p, BLOCK_DATED);
+	}
+	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+	publish(b, pg, "/posts/", site->lang, "/posts/", NULL);
+	snapshot_add_redirect(b->s, PROTO_GEMINI, "/posts", "/posts/");
+}
+
+/* A post: its Gemini page, its Gopher text, and its Gopher menu with an
+ * item for the text and for every link in it. */
+static void post_page(struct build *b, size_t i)
+{
+	const struct site *site = b->site;
+	const struct post *p = &site->posts[i];
+	struct model *pg = model_new(p->title);
+	struct buf text = {0};
+	char path[160], menu[160], txt[160];
+
+	post_meta(&text, p, true);
+	model_text(pg, text.data, 0);
+	text.len = 0;
+	buf_printf(&text, "Read the post (%u min)", p->read_time);
+	size_t link = model_add_link(pg, LINK_POST_TEXT, "", text.data, p);
+	struct block *body = model_add(pg, BLOCK_BODY);
+	body->link = link;
+	body->alt = "Links in the post";
+	markdown(pg, site, "/posts/", p->body, p->body_len);
+	model_end(pg);
+	for (size_t t = 0; t < p->ntags; t++) {
+		text.len = 0;
+		buf_printf(&text, "/tags/%s/", p->tags[t]);
+		char *tag = xstrdup(text.data);
+		text.len = 0;
+		buf_printf(&text, "#%s", p->tags[t]);
+		model_link(pg, LINK_TAG, tag, text.data, NULL, BLOCK_NAV);
+		free(tag);
+	}
+	unsigned group = BLOCK_NAV | BLOCK_BREAK;
+	if (i + 1 < site->nposts) {
+		text.len = 0;
+		buf_printf(&text, "Older: %s", site->posts[i + 1].title);
+		model_link(pg, LINK_POST, "", text.data, &site->posts[i + 1], group);
+		group = BLOCK_NAV;
+	}
+	if (i > 0) {
+		text.len = 0;
+		buf_printf(&text, "Newer: %s", site->posts[i - 1].title);
+		model_link(pg, LINK_POST, "", text.data, &site->posts[i - 1], group);
+		group = BLOCK_NAV;
+	}
+	model_link(pg, LINK_MENU, "/posts/", "All posts", NULL, group);
+	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_NAV);
+	buf_free(&text);
+
+	snprintf(path, sizeof path, "/posts/%s.gmi", p->slug);
+	snprintf(menu, sizeof menu, "/posts/%s/", p->slug);
+	snprintf(txt, sizeof txt, "/posts/%s.txt", p->slug);
+	publish(b, pg, path, p->lang ? p->lang : site->lang, menu, txt);
+}
+
+static void feed(struct build *b, const char *path, const char *title,
+    const char *alternate, struct post *const *posts, size_t n)
+{
+	/* Absolute URLs: a feed is read out of context. */
+	struct buf base = {0}, self = {0}, alt = {0}, prefix = {0}, out = {0};
+	const char *host = b->cfg->hostnames[0];
+	unsigned gport = b->g.host.port;
+	size_t len;
+
+	buf_printf(&base, "gemini://%s", host);
+	if (b->cfg->gemini_port != 1965 && b->cfg->gemini_port != 0)
+		buf_printf(&base, ":%u", b->cfg->gemini_port);
+	buf_printf(&self, "%s%s", base.data, path);
+	buf_printf(&alt, "%s%s", base.data, alternate);
+	buf_printf(&prefix, "%s/posts/", base.data);
+	struct feed_urls gem = {self.data, alt.data, prefix.data, ".gmi"};
+	feed_atom(&out, b->site, title, posts, n, &gem);
+	char *data = buf_take(&out, &len);
+	snapshot_add(b->s, PROTO_GEMINI, path, "20 application/atom+xml\r\n",
+	    data, len);
+
+	self.len = alt.len = prefix.len = 0;
+	buf_printf(&self, "gopher://%s:%u/0%s", host, gport, path);
+	buf_printf(&alt, "gopher://%s:%u/1%s", host, gport, alternate);
+	buf_printf(&prefix, "gopher://%s:%u/0/posts/", host, gport);
+	struct feed_urls gopher = {self.data, alt.data, prefix.data, ".txt"};
+	feed_atom(&out, b->site, title, posts, n, &gopher);
+	data = buf_take(&out, &len);
+	snapshot_add(b->s, PROTO_GOPHER, path, "", data, len);
+	buf_free(&base);
+	buf_free(&self);
+	buf_free(&alt);
+	buf_free(&prefix);
+}
+
+static void tags(struct build *b)
+{
+	const struct site *site = b->site;
+	struct buf text = {0};
+	char path[160], label[200];
+
+	buf_printf(&text, "%s: tags", site->title);
+	struct model *pg = model_new(text.data);
+	for (size_t i = 0; i < site->ntags; i++) {
+		const struct tag *t = &site->tags[i];
+		snprintf(path, sizeof path, "/tags/%s/", t->name);
+		snprintf(label, sizeof label, "%s (%zu post%s)", t->name, t->nposts,
+		    t->nposts == 1 ? "" : "s");
+		model_link(pg, LINK_TAG, path, label, NULL, 0);
+	}
+	if (!site->ntags)
+		model_text(pg, "No tags yet.", 0);
+	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+	publish(b, pg, "/tags/", site->lang, "/tags/", NULL);
+	snapshot_add_redirect(b->s, PROTO_GEMINI, "/tags", "/tags/");
+
+	for (size_t i = 0; i < site->ntags; i++) {
+		const struct tag *t = &site->tags[i];
+		text.len = 0;
+		buf_printf(&text, "%s: posts tagged %s", site->title, t->name);
+		pg = model_new(text.data);
+		for (size_t k = 0; k < t->nposts; k++)
+			model_link(pg, LINK_POST, "", t->posts[k]->title, t->posts[k],
+			    BLOCK_CARD);
+		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->name);
+		model_link(pg, LINK_FEED, path, "Atom feed of this tag", NULL, 0);
+		model_link(pg, LINK_MENU, "/tags/", "All tags", NULL, 0);
+		model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
+		snprintf(path, sizeof path, "/tags/%s/", t->name);
+		publish(b, pg, path, site->lang, path, NULL);
+		char noslash[160];
+		snprintf(noslash, sizeof noslash, "/tags/%s", t->name);
+		snapshot_add_redirect(b->s, PROTO_GEMINI, noslash, path);
+		text.len = 0;
+		buf_printf(&text, "%s: %s", site->title, t->name);
+		char feed_path[180];
+		snprintf(feed_path, sizeof feed_path, "/tags/%s/atom.xml", t->name);
+		feed(b, feed_path, text.data, path, t->posts, t->nposts);
+	}
+	buf_free(&text);
+}
+
+/* A gemtext page of the author's, for Gopher: a menu at the same path. */
+static void gmi_menu(struct build *b, const char *selector,
+    const struct static_file *f)
+{
+	char *dir = folder_of(f->path);
+	struct base base = {b->site, dir};
+	struct link_resolver r = {resolve, &base};
+	struct model *pg = model_new(NULL);
+	gemtext_blocks(pg, f->data, f->len, &r);
+	publish(b, pg, NULL, NULL, selector, NULL);
+	free(dir);
+}
+
+/* A Markdown page of the author's, rendered like a post's body. */
+static void md_page(struct build *b, const char *path,
+    const struct static_file *f)
+{
+	char *dir = folder_of(f->path);
+	struct model *pg = model_new(NULL);
+	markdown(pg, b->site, dir, f->data, f->len);
+	publish(b, pg, path, b->site->lang, path, NULL);
+	free(dir);
+}
+
+static const struct static_file *find_file(const struct site *site,
+    const char *path)
+{
+	for (size_t i = 0; i < site->nfiles; i++)
+		if (strcmp(site->files[i].path, path) == 0)
+			return &site->files[i];
+	return NULL;
+}
+
+/* The author's pages: every .gmi also a Gopher menu, every .md (that no
+ * .gmi of the same name shadows) a page on both. */
+static void author_pages(struct build *b)
+{
+	const struct site *site = b->site;
+	for (size_t i = 0; i < site->nfiles; i++) {
+		const struct static_file *f = &site->files[i];
+		if (ends_with(f->path, ".gmi")) {
+			gmi_menu(b, f->path, f);
+		} else if (ends_with(f->path, ".md")) {
+			char *page = md_page_path(f->path);
+			if (!site_has_file(site, page))
+				md_page(b, page, f);
+			free(page);
+		}
+	}
+}
+
+/* A folder: its index.gmi or index.md when it has one, else a listing. */
+static void folders(struct build *b)
+{
+	const struct site *site = b->site;
+	for (size_t d = 0; d < site->ndirs; d++) {
+		const char *dir = site->dirs[d];
+		char *noslash = xstrndup(dir, strlen(dir) - 1);
+		struct buf target = {0}, index = {0};
+		url_encode_path(&target, dir);
+		snapshot_add_redirect(b->s, PROTO_GEMINI, noslash, target.data);
+		buf_free(&target);
+		free(noslash);
+
+		buf_printf(&index, "%sindex.gmi", dir);
+		const struct static_file *f = find_file(site, index.data);
+		if (f) {
+			snapshot_add_borrowed(b->s, PROTO_GEMINI, dir,
+			    "20 text/gemini\r\n", f->data, f->len);
+			gmi_menu(b, dir, f);
+			buf_free(&index);
+			continue;
+		}
+		index.len = 0;
+		buf_printf(&index, "%sindex.md", dir);
+		f = find_file(site, index.data);
+		buf_free(&index);
+		if (f) {
+			md_page(b, dir, f);
+			continue;
+		}
+		struct model *pg = model_new(dir);
+		listing(pg, site, dir);
+		model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+		publish(b, pg, dir, site->lang, dir, NULL);
+	}
+}
+
+/* ---- the rest ------------------------------------------------------ */
+
+static void html_text_escaped(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': buf_puts(out, "&amp;"); break;
+		case '<': buf_puts(out, "&lt;"); break;
+		case '>': buf_puts(out, "&gt;"); break;
+		case '"': buf_puts(out, "&quot;"); break;
+		case '\'': buf_puts(out, "&#39;"); break;
+		default: buf_putc(out, *s);
+		}
+	}
+}
+
+/* The answer to a "URL:" selector, the convention gophernicus and
+ * pygopherd follow: a small HTML page that links to the URL (and sends a
+ * web browser there). Only URLs the menus link to have one. */
+static void url_page(struct build *b, const char *url)
+{
+	struct buf h = {0}, sel = {0};
+	bool web = strncmp(url, "http://", 7) == 0 ||
+	    strncmp(url, "https://", 8) == 0;
+	size_t len;
+
+	buf_puts(&h, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<title>");
+	html_text_escaped(&h, url);
+	buf_puts(&h, "</title>\n");
+	if (web) {
+		buf_puts(&h, "<meta http-equiv=\"refresh\" content=\"2; url=");
+		html_text_escaped(&h, url);
+		buf_puts(&h, "\">\n");
+	}
+	buf_puts(&h, "</head>\n<body>\n<p>This link leaves Gopher for <a href=\"");
+	html_text_escaped(&h, url);
+	buf_puts(&h, "\">");
+	html_text_escaped(&h, url);
+	buf_puts(&h, "</a>.</p>\n</body>\n</html>\n");
+	buf_printf(&sel, "URL:%s", url);
+	char *data = buf_take(&h, &len);
+	snapshot_add(b->s, PROTO_GOPHER, sel.data, "", data, len);
+	buf_free(&sel);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void url_pages(struct build *b)
+{
+	struct url_list *u = &b->urls;
+	if (u->n)
+		qsort(u->urls, u->n, sizeof *u->urls, cmp_str);
+	for (size_t i = 0; i < u->n; i++)
+		if (i == 0 || strcmp(u->urls[i], u->urls[i - 1]) != 0)
+			url_page(b, u->urls[i]);
+}
+
+/* Gemini's robots.txt companion spec: indexers and archivers welcome; web
+ * proxies, which would republish the capsule on the web, are not. */
+static const char robots[] =
+    "User-agent: webproxy\nDisallow: /\n\nUser-agent: *\nDisallow:\n";
+
+/* The Gopher capabilities convention, as Gophernicus and others serve it. */
+static void caps(struct build *b)
+{
+	struct buf c = {0};
+	size_t len;
+
+	buf_printf(&c, "CAPS\r\n\r\nCapsVersion=1\r\nExpireCapsAfter=3600\r\n\r\n"
+	    "PathDelimeter=/\r\nPathIdentity=.\r\nPathParent=..\r\n"
+	    "PathParentDouble=FALSE\r\nPathEscapeCharacter=\\\r\n"
+	    "PathKeepPreDelimeter=FALSE\r\n\r\nServerSoftware=pollux\r\n"
+	    "ServerSoftwareVersion=%s\r\nServerDescription=%s\r\n"
+	    "ServerDefaultEncoding=UTF-8\r\n", config_version(), b->site->title);
+	char *data = buf_take(&c, &len);
+	snapshot_add(b->s, PROTO_GOPHER, "/caps.txt", "", data, len);
+}
+
+/* Last, so a file the author put in the capsule (robots.txt) wins; a .gmi
+ * page is a menu on Gopher instead. */
+static void static_files(struct build *b)
+{
+	const struct site *site = b->site;
+	for (size_t i = 0; i < site->nfiles; i++) {
+		const struct static_file *f = &site->files[i];
+		char head[128];
+		snprintf(head, sizeof head, "20 %s\r\n", mime_type(f->path));
+		snapshot_add_borrowed(b->s, PROTO_GEMINI, f->path, head, f->data,
+		    f->len);
+		if (!ends_with(f->path, ".gmi"))
+			snapshot_add_borrowed(b->s, PROTO_GOPHER, f->path, "",
+			    f->data, f->len);
+	}
+}
+
+void pages_build(struct snapshot *s, const struct site *site,
+    const struct config *cfg)
+{
+	struct build b = {.s = s, .site = site, .cfg = cfg};
+	b.g = (struct gopher_out){{cfg->hostnames[0],
+	    config_gopher_public_port(cfg)}, &b.urls};
+
+	home(&b);
+	all_posts(&b);
+	for (size_t i = 0; i < site->nposts; i++)
+		post_page(&b, i);
+	tags(&b);
+	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);
+	for (size_t i = 0; i < site->nposts; i++)
+		all[i] = &site->posts[i];
+	feed(&b, "/atom.xml", site->title, "/", all, site->nposts);
+	free(all);
+	author_pages(&b);
+	folders(&b);
+	snapshot_add_borrowed(s, PROTO_GEMINI, "/robots.txt",
+	    "20 text/plain; charset=utf-8\r\n", robots, sizeof robots - 1);
+	caps(&b);
+	static_files(&b);
+	url_pages(&b);
+	url_list_free(&b.urls);
+}
