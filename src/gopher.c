@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pollux/gopher.h"
+#include "pollux/pages.h"
 #include "pollux/url.h"
 #include "pollux/util.h"
 
@@ -36,11 +37,34 @@ static void error_menu(struct reply *r, int status, const char *msg,
 	r->status = status;
 }
 
+/* The type 7 item: the words come after a tab; without them, a menu
+ * that says how to ask. */
+static void search(const struct snapshot *s, const struct config *cfg,
+    const char *words, size_t n, struct reply *r)
+{
+	struct buf body = {0};
+	if (!words || !n) {
+		error_menu(r, 59, "Search: send the words after a tab (a type 7 "
+		    "item)", NULL, 0);
+		return;
+	}
+	if (!pages_search(s, cfg, PROTO_GOPHER, words, n, &body)) {
+		error_menu(r, 59, "Bad search: the words are not text", NULL, 0);
+		return;
+	}
+	r->head = "";
+	r->head_len = 0;
+	r->owned = buf_take(&body, &r->body_len);
+	r->body = r->owned;
+	r->status = 20;
+}
+
 void gopher_respond(const struct snapshot *s, const struct config *cfg,
     const struct request_ctx *ctx, const char *req, size_t len,
     struct reply *r)
 {
-	(void)cfg, (void)ctx;
+	(void)ctx;
+	r->owned = NULL;
 	const char *lf = memchr(req, '\n', len);
 	if (!lf) {
 		error_menu(r, 59, len >= REQUEST_READ_MAX ? "Selector too long" :
@@ -51,8 +75,10 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 	size_t n = (size_t)(lf - req);
 	if (n && req[n - 1] == '\r')
 		n--;
-	/* A tab starts a search string or a Gopher+ suffix: not ours. */
+	/* A tab starts a search string (type 7) or a Gopher+ suffix. */
 	const char *tab = memchr(req, '\t', n);
+	const char *words = tab ? tab + 1 : NULL;
+	size_t nwords = tab ? n - (size_t)(tab - req) - 1 : 0;
 	if (tab)
 		n = (size_t)(tab - req);
 	if (n > REQUEST_LINE_MAX) {
@@ -68,6 +94,12 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 	}
 	if (!utf8_valid(req, n)) {
 		error_menu(r, 59, "Bad selector", NULL, 0);
+		return;
+	}
+
+	if ((n == 7 && memcmp(req, "/search", 7) == 0) ||
+	    (n == 6 && memcmp(req, "search", 6) == 0)) {
+		search(s, cfg, words, nwords, r);
 		return;
 	}
 

@@ -120,6 +120,9 @@ bool gopher_address(const struct link *l, const struct gopher_host *h,
 	case LINK_FEED:
 		it->type = '0';
 		break;
+	case LINK_SEARCH:
+		it->type = '7';
+		break;
 	case LINK_FILE: {
 		size_t n = strlen(l->target);
 		it->type = n && l->target[n - 1] == '/' ? '1' :

@@ -71,9 +71,10 @@ static int dump(const struct config *cfg)
 	}
 	fwrite(r.head, 1, r.head_len, stdout);
 	fwrite(r.body, 1, r.body_len, stdout);
+	reply_free(&r);
 	buf_free(&req);
 	snapshot_unref(s);
-	return r.status >= 20 && r.status < 40 ? 0 : 1;
+	return r.status >= 10 && r.status < 40 ? 0 : 1;
 }
 
 static int run(const struct config *cfg)

@@ -194,3 +194,43 @@ void post_meta(struct buf *out, const struct post *p, bool with_date)
 	for (size_t t = 0; t < p->ntags; t++)
 		buf_printf(out, "%s%s", t ? ", " : " · ", p->tags[t]);
 }
+
+static void runs_text(const struct model *pg, struct runs r, struct buf *out)
+{
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		const struct run *run = &pg->runs[i];
+		if (run->kind == RUN_TEXT || run->kind == RUN_CODE)
+			buf_put(out, run->s, run->len);
+		else if (run->kind == RUN_BREAK)
+			buf_putc(out, '\n');
+	}
+	buf_putc(out, '\n');
+}
+
+void model_plain_text(const struct model *pg, size_t from, size_t to,
+    struct buf *out)
+{
+	for (size_t i = from; i < to && i < pg->nblocks; i++) {
+		const struct block *b = &pg->blocks[i];
+		switch (b->kind) {
+		case BLOCK_HEADING:
+		case BLOCK_TEXT:
+			runs_text(pg, b->text, out);
+			break;
+		case BLOCK_LINK:
+			buf_puts(out, pg->links[b->link].label);
+			buf_putc(out, '\n');
+			break;
+		case BLOCK_PRE:
+			buf_put(out, b->s, b->len);
+			buf_putc(out, '\n');
+			break;
+		case BLOCK_TABLE:
+			for (size_t c = 0; c < b->table.rows * b->table.cols; c++)
+				runs_text(pg, pg->cells[b->table.cells + c], out);
+			break;
+		default:
+			break;
+		}
+	}
+}

@@ -2,6 +2,7 @@
  * loads and written for both protocols: home, post index, posts (a Gopher
  * menu and text each), tags, folders, the author's own .md and .gmi pages;
  * then feeds, robots.txt, caps.txt, static files and "URL:" pages. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,14 @@
 #include "pollux/markdown.h"
 #include "pollux/mime.h"
 #include "pollux/pages.h"
+#include "pollux/search.h"
 #include "pollux/sitelinks.h"
 #include "pollux/url.h"
 #include "pollux/util.h"
 
 #define HOME_LATEST 10
+#define SEARCH_RESULTS_MAX 20    /* results a search page shows */
+#define SEARCH_EXCERPT_BYTES 160
 
 struct build {
 	struct snapshot *s;
@@ -25,6 +29,7 @@ struct build {
 	const struct config *cfg;
 	struct url_list urls;      /* sent through "URL:" by the menus */
 	struct gopher_out g;
+	struct buf *texts;         /* each post's body as plain text */
 };
 
 /* ---- writing a model ----------------------------------------------- */
@@ -155,6 +160,7 @@ static void home(struct build *b)
 	model_link(pg, LINK_MENU, "/posts/", label, NULL, 0);
 	snprintf(label, sizeof label, "%zu tags", site->ntags);
 	model_link(pg, LINK_MENU, "/tags/", label, NULL, 0);
+	model_link(pg, LINK_SEARCH, "/search", "Search the posts", NULL, 0);
 	model_link(pg, LINK_FEED, "/atom.xml", "Atom feed", NULL, 0);
 	/* Top-level pages and folders the author added (about.gmi, notes/). */
 	listing(pg, site, "/");
@@ -203,7 +209,9 @@ static void post_page(struct build *b, size_t i)
 	struct block *body = model_add(pg, BLOCK_BODY);
 	body->link = link;
 	body->alt = "Links in the post";
+	size_t from = pg->nblocks;
 	markdown(pg, site, "/posts/", p->body, p->body_len);
+	model_plain_text(pg, from, pg->nblocks, &b->texts[i]);
 	model_end(pg);
 	for (size_t t = 0; t < p->ntags; t++) {
 		text.len = 0;
@@ -506,6 +514,25 @@ static void static_files(struct build *b)
 	}
 }
 
+/* The index of every post's title, tags, summary and text. */
+static void search_index(struct build *b)
+{
+	const struct site *site = b->site;
+	struct search_doc *docs = xcalloc(site->nposts ? site->nposts : 1,
+	    sizeof *docs);
+	for (size_t i = 0; i < site->nposts; i++) {
+		const struct post *p = &site->posts[i];
+		docs[i] = (struct search_doc){p->title,
+		    (const char *const *)p->tags, p->ntags, p->summary,
+		    b->texts[i].data ? b->texts[i].data : "", b->texts[i].len};
+	}
+	snapshot_set_search(b->s, search_index_build(docs, site->nposts));
+	for (size_t i = 0; i < site->nposts; i++)
+		buf_free(&b->texts[i]);
+	free(b->texts);
+	free(docs);
+}
+
 void pages_build(struct snapshot *s, const struct site *site,
     const struct config *cfg)
 {
@@ -515,8 +542,10 @@ void pages_build(struct snapshot *s, const struct site *site,
 
 	home(&b);
 	all_posts(&b);
+	b.texts = xcalloc(site->nposts ? site->nposts : 1, sizeof *b.texts);
 	for (size_t i = 0; i < site->nposts; i++)
 		post_page(&b, i);
+	search_index(&b);
 	tags(&b);
 	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);
 	for (size_t i = 0; i < site->nposts; i++)
@@ -531,4 +560,106 @@ void pages_build(struct snapshot *s, const struct site *site,
 	static_files(&b);
 	url_pages(&b);
 	url_list_free(&b.urls);
+}
+
+/* ---- search results: the one page made per request ----------------- */
+
+/* The query as the client sent it: Gemini percent-encodes it. Returns
+ * false when it is not text (a NUL, a control character, not UTF-8). */
+static bool decode_query(const char *q, size_t len, bool escaped,
+    struct buf *out)
+{
+	for (size_t i = 0; i < len && out->len < SEARCH_QUERY_MAX; i++) {
+		unsigned char c = (unsigned char)q[i];
+		if (c == '%' && escaped) {
+			char hex[3] = {0};
+			if (len - i < 3)
+				return false;
+			memcpy(hex, q + i + 1, 2);
+			char *end;
+			c = (unsigned char)strtoul(hex, &end, 16);
+			if (*end || !isxdigit((unsigned char)hex[0]))
+				return false;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7F)
+			return false;
+		buf_putc(out, (char)c);
+	}
+	/* Cut at a character boundary; then it must be UTF-8. */
+	while (out->len && ((unsigned char)out->data[out->len - 1] & 0xC0) ==
+	    0x80 && !utf8_valid(out->data, out->len))
+		out->data[--out->len] = '\0';
+	return out->len == 0 || utf8_valid(out->data, out->len);
+}
+
+bool pages_search(const struct snapshot *s, const struct config *cfg,
+    enum proto proto, const char *query, size_t len, struct buf *out)
+{
+	const struct site *site = snapshot_site(s);
+	struct buf q = {0}, text = {0};
+	if (!decode_query(query, len, proto == PROTO_GEMINI, &q)) {
+		buf_free(&q);
+		return false;
+	}
+	struct search_hit hits[SEARCH_RESULTS_MAX];
+	size_t found = search_query(snapshot_search(s), q.data ? q.data : "",
+	    q.len, hits, SEARCH_RESULTS_MAX);
+	size_t shown = found < SEARCH_RESULTS_MAX ? found : SEARCH_RESULTS_MAX;
+
+	buf_printf(&text, "%s: search", site->title);
+	struct model *pg = model_new(text.data);
+	text.len = 0;
+	if (!found)
+		buf_printf(&text, "No post has every word of “%s”.",
+		    q.data ? q.data : "");
+	else if (found > shown)
+		buf_printf(&text, "%zu posts match “%s”; the best %zu:", found,
+		    q.data, shown);
+	else
+		buf_printf(&text, "%zu post%s match%s “%s”:", found,
+		    found == 1 ? "" : "s", found == 1 ? "es" : "", q.data);
+	model_text(pg, text.data, 0);
+	for (size_t i = 0; i < shown; i++) {
+		const struct post *p = &site->posts[hits[i].doc];
+		model_link(pg, LINK_POST, "", p->title, p, BLOCK_CARD);
+		/* The excerpt comes from the post as Gopher text, already
+		 * rendered: plain words, no navigation, nothing stored twice. */
+		char path[160];
+		snprintf(path, sizeof path, "/posts/%s.txt", p->slug);
+		const struct page *page = snapshot_find(s, PROTO_GOPHER, path,
+		    strlen(path));
+		text.len = 0;
+		if (page) {
+			/* Past the title and the meta line: the card shows
+			 * both. */
+			const char *body = page->body, *end = body + page->body_len;
+			for (int skip = 0; skip < 2 && body; skip++)
+				if ((body = memmem(body, (size_t)(end - body),
+				    "\r\n\r\n", 4)))
+					body += 4;
+			if (body)
+				search_excerpt(body, (size_t)(end - body), q.data,
+				    q.len, SEARCH_EXCERPT_BYTES, &text);
+		}
+		if (text.len)
+			model_text(pg, text.data, BLOCK_TIGHT);
+	}
+	model_link(pg, LINK_SEARCH, "/search", "Search again", NULL,
+	    BLOCK_BREAK);
+	model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
+	buf_free(&text);
+	buf_free(&q);
+
+	if (proto == PROTO_GEMINI) {
+		gemtext_write(pg, out);
+	} else {
+		struct url_list urls = {0};
+		struct gopher_out g = {{cfg->hostnames[0],
+		    config_gopher_public_port(cfg)}, &urls};
+		gophermenu_write(pg, &g, out);
+		url_list_free(&urls);
+	}
+	model_free(pg);
+	return true;
 }

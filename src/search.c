@@ -476,7 +476,7 @@ size_t search_query(const struct search_index *idx, const char *query,
 {
 	struct terms t;
 	parse_terms(query, len, &t);
-	if (t.n == 0 || idx->ndocs == 0)
+	if (!idx || t.n == 0 || idx->ndocs == 0)
 		return 0;
 	struct tally *tally = xcalloc(idx->ndocs, sizeof *tally);
 	for (size_t k = 0; k < t.n; k++) {

@@ -163,6 +163,7 @@ static void on_handle_closed(uv_handle_t *h)
 		c->next->prev = c->prev;
 	SSL_free(c->ssl);
 	snapshot_unref(c->snap);
+	reply_free(&c->reply);
 	free(c);
 	w->nconns--;
 	atomic_fetch_sub(&w->srv->open, 1);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pollux/pages.h"
+#include "pollux/search.h"
 #include "pollux/snapshot.h"
 #include "pollux/util.h"
 
@@ -19,6 +20,7 @@ struct table {
 struct snapshot {
 	atomic_uint refs;
 	struct site *site;
+	struct search_index *search;
 	struct table tables[2];
 	char **owned;          /* every string and body this snapshot frees */
 	size_t nowned, capowned;
@@ -123,6 +125,17 @@ static void table_seal(struct table *t)
 	}
 }
 
+void snapshot_set_search(struct snapshot *s, struct search_index *idx)
+{
+	search_index_free(s->search);
+	s->search = idx;
+}
+
+const struct search_index *snapshot_search(const struct snapshot *s)
+{
+	return s->search;
+}
+
 void snapshot_seal(struct snapshot *s)
 {
 	table_seal(&s->tables[PROTO_GEMINI]);
@@ -189,6 +202,7 @@ void snapshot_unref(struct snapshot *s)
 		free(s->tables[p].pages);
 		free(s->tables[p].slots);
 	}
+	search_index_free(s->search);
 	site_free(s->site);
 	free(s);
 	atomic_fetch_sub(&alive, 1);

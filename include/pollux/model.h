@@ -25,6 +25,8 @@ enum link_to {
 	                    (about.md is served as "/about.gmi") */
 	LINK_FILE,       /* target: a file served as it is */
 	LINK_FEED,       /* target: an Atom feed, "/atom.xml" */
+	LINK_SEARCH,     /* target: the search, "/search": Gemini asks for
+	                    the words (10), Gopher's type 7 item does */
 };
 
 #define NO_LINK ((size_t)-1)
@@ -159,6 +161,12 @@ bool runs_lone_link(const struct model *pg, struct runs r);
 /* True for a link block that groups with the links around it (a card is
  * not one: it stands apart). */
 bool block_plain_link(const struct block *b);
+
+/* The words of blocks [from, to) as plain text, for the search index:
+ * text, code, link labels, preformatted text and table cells, a line
+ * each; markup and URLs left out. */
+void model_plain_text(const struct model *pg, size_t from, size_t to,
+    struct buf *out);
 
 /* A post's facts as pages show them: "14 min read · iot, esp32" (with the
  * date first when with_date: "2026-03-28 · 14 min read · iot, esp32"). */

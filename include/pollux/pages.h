@@ -4,11 +4,21 @@
 #ifndef POLLUX_PAGES_H
 #define POLLUX_PAGES_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "snapshot.h"
+#include "util.h"
 
 /* Adds every Gemini and Gopher response of site to s. */
 void pages_build(struct snapshot *s, const struct site *site,
     const struct config *cfg);
+
+/* The results of a search (query[0..len), percent-encoded for Gemini,
+ * raw for Gopher) as a gemtext page or a Gopher menu, appended to out:
+ * the one page made per request, from the index alone. Returns false
+ * when the query is not text (then nothing is appended). */
+bool pages_search(const struct snapshot *s, const struct config *cfg,
+    enum proto proto, const char *query, size_t len, struct buf *out);
 
 #endif

@@ -21,6 +21,7 @@ struct page {
 };
 
 struct snapshot;
+struct search_index;
 
 /* Loads the capsule named by cfg and renders every page for both protocols.
  * prev is the site served now (NULL at start): see capsule_load. Returns
@@ -51,6 +52,9 @@ void snapshot_add_borrowed(struct snapshot *s, enum proto p, const char *path,
 /* Gemini: a directory asked without its slash answers 31 to target. */
 void snapshot_add_redirect(struct snapshot *s, enum proto p, const char *path,
     const char *target);
+/* The search index of the posts (taken over; the snapshot frees it). */
+void snapshot_set_search(struct snapshot *s, struct search_index *idx);
+const struct search_index *snapshot_search(const struct snapshot *s);
 /* Finishes construction (builds the lookup tables). */
 void snapshot_seal(struct snapshot *s);
 
