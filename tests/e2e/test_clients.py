@@ -55,9 +55,16 @@ def links(items):
     return [i for i in items if i[0] not in "i3"]
 
 
-def gopher_url(port, item):
+# What a search item (type 7) is followed with.
+QUERY = "radar"
+
+
+def gopher_url(port, item, query=False):
+    """The item's URL (RFC 4266); with query, a type 7 item's search as
+    clients send it, the words after an escaped tab."""
     t, _, sel, host, p = item
-    return "gopher://%s:%s/%s%s" % (host, p, t, urllib.parse.quote(sel, safe="/:"))
+    url = "gopher://%s:%s/%s%s" % (host, p, t, urllib.parse.quote(sel, safe="/:"))
+    return url + "%09" + QUERY if query and t == "7" else url
 
 
 class Clients(unittest.TestCase):
@@ -89,8 +96,10 @@ class Clients(unittest.TestCase):
         return item[3] == HOST and item[4] == str(self.port)
 
     def served(self, item):
-        """What the server answers for an item of ours."""
-        return gopher(self.port, item[2].encode() + b"\r\n")
+        """What the server answers for an item of ours (a search item:
+        for QUERY)."""
+        words = b"\t" + QUERY.encode() if item[0] == "7" else b""
+        return gopher(self.port, item[2].encode() + words + b"\r\n")
 
     def check_answer(self, item, data):
         """data is what a client got by following item."""
@@ -132,7 +141,7 @@ class Clients(unittest.TestCase):
                 if not self.ours(item):
                     continue
                 r = subprocess.run(["curl", "-sS", "--max-time", "10",
-                                    gopher_url(self.port, item)],
+                                    gopher_url(self.port, item, True)],
                                    capture_output=True, timeout=20)
                 self.assertEqual(r.returncode, 0, (name, item, r.stderr))
                 self.check_answer(item, r.stdout)
@@ -157,14 +166,15 @@ class Clients(unittest.TestCase):
             for item in links(items):
                 if not self.ours(item):
                     continue
-                if item[0] == "1":
-                    # lynx shows a menu as its own page: its first line.
+                if item[0] in "17":
+                    # lynx shows a menu (a search's results too) as its
+                    # own page: its first line.
                     title = menu_items(self.served(item))[0][1]
                     self.assertIn(title.encode(), self.lynx(
-                        "-dump", gopher_url(self.port, item)), item)
+                        "-dump", gopher_url(self.port, item, True)), item)
                 else:
                     self.check_answer(item, self.lynx(
-                        "-source", gopher_url(self.port, item)))
+                        "-source", gopher_url(self.port, item, True)))
 
     def test_sacc_follows_every_link(self):
         if not shutil.which("sacc"):
@@ -240,12 +250,18 @@ class Sacc:
 
     def follow(self, item):
         t, _, sel, host, port = item
+        if t == "7":
+            # The access log shows the search's tab escaped.
+            sel = sel + "\\x09" + QUERY
         asked = self.t.srv.stdout().count(' "%s"\n' % sel)
         noted = len(self.plumbed())
         plumbs = t in "Ig9sh"     # what sacc hands to the plumber
         os.write(self.fd, b"J")
         self.read(0.2)
         os.write(self.fd, b"l")
+        if t == "7":
+            self.read(0.5)                      # sacc asks for the words
+            os.write(self.fd, QUERY.encode() + b"\r")
         deadline = time.monotonic() + WAIT
         screen, answered = b"", 0
         while time.monotonic() < deadline:
@@ -272,7 +288,7 @@ class Sacc:
                     self.t.check_answer(item, f.read())
             os.write(self.fd, b" ")
             self.read(0.3)
-        if t == "1":
+        if t in "17":
             os.write(self.fd, b"h")             # back to the menu
             self.read(0.5)
 
