@@ -11,7 +11,6 @@ import tempfile
 import time
 
 POLLUX = os.environ.get("POLLUX", "./pollux")
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
 TAGS = ["django", "payments", "nginx", "linux", "security", "cryptography",
         "iot", "esp32", "python", "career", "aws", "performance"]
 WORDS = ("the server reads every request line then looks the path up in a "
@@ -32,20 +31,26 @@ def body(rng, i):
     return "\n\n".join(paras) + "\n"
 
 
-def main():
+def write_capsule(root, n):
+    """n generated posts in root (made if missing), the same every time."""
     rng = random.Random(1)
+    os.makedirs(os.path.join(root, "posts"), exist_ok=True)
+    with open(os.path.join(root, "site.yaml"), "w") as f:
+        f.write("title: Bench\nauthor: Bench\nlanguage: en\n")
+    for i in range(n):
+        y, m, d = 2000 + i % 26, 1 + i % 12, 1 + i % 28
+        tags = ", ".join(rng.sample(TAGS, 3))
+        with open(os.path.join(root, "posts", "post-%05d.md" % i), "w") as f:
+            f.write('---\ntitle: "Post number %d"\nsummary: "About %d."\n'
+                    "date: %04d-%02d-%02d\ntags: [%s]\n---\n%s"
+                    % (i, i, y, m, d, tags, body(rng, i)))
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     root = tempfile.mkdtemp(prefix="pollux-bench-")
     try:
-        os.makedirs(os.path.join(root, "posts"))
-        with open(os.path.join(root, "site.yaml"), "w") as f:
-            f.write("title: Bench\nauthor: Bench\nlanguage: en\n")
-        for i in range(N):
-            y, m, d = 2000 + i % 26, 1 + i % 12, 1 + i % 28
-            tags = ", ".join(rng.sample(TAGS, 3))
-            with open(os.path.join(root, "posts", "post-%05d.md" % i), "w") as f:
-                f.write('---\ntitle: "Post number %d"\nsummary: "About %d."\n'
-                        "date: %04d-%02d-%02d\ntags: [%s]\n---\n%s"
-                        % (i, i, y, m, d, tags, body(rng, i)))
+        write_capsule(root, n)
         start = time.monotonic()
         devnull = os.open(os.devnull, os.O_WRONLY)
         saved = os.dup(1)
@@ -62,11 +67,11 @@ def main():
         if status != 0:
             print("pollux --check failed", file=sys.stderr)
             return 1
-        rate = N / elapsed
+        rate = n / elapsed
         print("load: %d posts in %.2f s: %.0f posts/s, peak RSS %.1f MiB"
-              % (N, elapsed, rate, usage.ru_maxrss / 1024))
+              % (n, elapsed, rate, usage.ru_maxrss / 1024))
         print("posts=%d seconds=%.3f posts_per_s=%.0f peak_rss_kib=%d"
-              % (N, elapsed, rate, usage.ru_maxrss))
+              % (n, elapsed, rate, usage.ru_maxrss))
     finally:
         shutil.rmtree(root)
     return 0

@@ -1,7 +1,10 @@
 #!/bin/sh
 # make bench: pollux on loopback with the sample capsule, measured with
-# contrib/gemload; one table. One run on a shared machine: read the
-# figures as rates and ratios, not verdicts.
+# contrib/gemload; then, side by side with nginx's stream module (when it
+# is installed, or can be: Debian's nginx and libnginx-mod-stream), the
+# system calls behind a request, reloads of 10,000 posts under load, idle
+# connections, and loading. One run on a shared machine: read the figures
+# as rates and ratios, not verdicts.
 set -eu
 cd "$(dirname "$0")/.."
 POLLUX=${POLLUX:-./pollux}
@@ -12,12 +15,15 @@ GOPH=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print
 CERTS=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$CERTS"' EXIT INT TERM
 # --chroot /: the certificate folder stays reachable for a second start.
+# --max-per-ip 0: every client here is 127.0.0.1.
 "$POLLUX" --capsule capsule --listen 127.0.0.1 --gemini-port "$GEM" \
-	--gopher-port "$GOPH" --certs "$CERTS" --chroot / >/dev/null 2>&1 &
+	--gopher-port "$GOPH" --certs "$CERTS" --chroot / --max-per-ip 0 \
+	>/dev/null 2>&1 &
 PID=$!
 sleep 1
 SLUG=$("$POLLUX" --dump gemini://localhost/posts/ | sed -n 's|^=> /posts/\(.*\)\.gmi .*|\1|p' | head -1)
 
+echo "== pollux, --workers $(nproc) (one per CPU)"
 printf '%-34s %5s %9s %8s %8s %7s %12s\n' load conns req/s p50_ms p99_ms errors cpu_us/req
 row() { # name conns args...
 	name=$1 c=$2
@@ -55,4 +61,21 @@ for c in conns:
 PY
 kill $PID
 wait $PID 2>/dev/null || true
+
+# The peers and the tracers, installed when we may.
+need=""
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need="nginx libnginx-mod-stream"
+command -v strace >/dev/null || need="$need strace"
+if [ -n "$need" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null 2>&1 || true
+	# The package starts a system nginx; the benchmark runs its own.
+	systemctl stop nginx 2>/dev/null || service nginx stop 2>/dev/null || true
+fi
+echo
+echo "== against nginx's stream return of the same bytes, one worker each"
+python3 contrib/bench-nginx.py "$POLLUX" "$LOAD"
+echo
+echo "== reloads under load"
+python3 contrib/bench-swap.py "$POLLUX" "$LOAD" "${BENCH_POSTS:-10000}"
+echo
 POLLUX="$POLLUX" python3 contrib/bench-load.py "${BENCH_POSTS:-10000}"

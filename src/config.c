@@ -61,6 +61,19 @@ void config_usage(FILE *out)
 	    "  --max-connections N      open connections at most (default: 4096)\n"
 	    "  --handshake-timeout MS   TLS handshake deadline (default: 5000)\n"
 	    "  --request-timeout MS     request line deadline (default: 5000)\n"
+	    "  --write-timeout MS       cut a response when the client takes no\n"
+	    "                           byte for this long (default: 30000)\n"
+	    "  --response-timeout MS    cut a response that takes longer than\n"
+	    "                           this in all (default: 0, no limit)\n"
+	    "  --max-per-ip N           open connections from one address, IPv6\n"
+	    "                           counted per /64; 0: no limit (default:\n"
+	    "                           a sixteenth of --max-connections, >= 4)\n"
+	    "  --rate-limit N           requests a minute from one address, in\n"
+	    "                           bursts of N; more are told to slow down\n"
+	    "                           (default: 0, no limit)\n"
+	    "  --log-ip full|anon|none  the client in the access log: its address,\n"
+	    "                           the address with its host part zeroed\n"
+	    "                           (IPv4 /24, IPv6 /48), or \"-\" (default: full)\n"
 	    "  -c, --config FILE        read options from FILE (\"key value\" lines,\n"
 	    "                           keys named like the options); flags win\n"
 	    "  --workers N              threads serving requests (default: one per CPU)\n"
@@ -117,7 +130,9 @@ enum { OPT_CAPSULE = 256, OPT_HOSTNAME, OPT_LISTEN, OPT_GEMINI_PORT,
 	OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT, OPT_CERT, OPT_KEY, OPT_CERTS,
 	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_WORKERS, OPT_USER,
 	OPT_CHROOT,
-	OPT_CIPHERS, OPT_CIPHERSUITES, OPT_TICKET_KEY,
+	OPT_CIPHERS, OPT_CIPHERSUITES, OPT_TICKET_KEY, OPT_WRITE_TIMEOUT,
+	OPT_RESP_TIMEOUT,
+	OPT_MAX_PER_IP, OPT_RATE_LIMIT, OPT_LOG_IP,
 	OPT_CONFIG, OPT_CHECK,
 	OPT_DUMP, OPT_HELP, OPT_VERSION };
 
@@ -141,6 +156,11 @@ static const struct option options[] = {
 	{"ciphers", required_argument, NULL, OPT_CIPHERS},
 	{"ciphersuites", required_argument, NULL, OPT_CIPHERSUITES},
 	{"ticket-key", required_argument, NULL, OPT_TICKET_KEY},
+	{"write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT},
+	{"response-timeout", required_argument, NULL, OPT_RESP_TIMEOUT},
+	{"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+	{"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
+	{"log-ip", required_argument, NULL, OPT_LOG_IP},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"dump", required_argument, NULL, OPT_DUMP},
@@ -206,6 +226,27 @@ static int set_option(struct config *c, int id, const char *arg,
 	case OPT_TICKET_KEY:
 		return add_to_list(o, name, c->ticket_keys, &c->nticket_keys,
 		    MAX_TICKET_KEYS, arg);
+	case OPT_WRITE_TIMEOUT:
+		return parse_uint(o, name, arg, 10, 3600000, &c->write_timeout_ms);
+	case OPT_RESP_TIMEOUT:
+		return parse_uint(o, name, arg, 0, 86400000,
+		    &c->response_timeout_ms);
+	case OPT_MAX_PER_IP:
+		c->max_per_ip_set = true;
+		return parse_uint(o, name, arg, 0, 1000000, &c->max_per_ip);
+	case OPT_RATE_LIMIT:
+		return parse_uint(o, name, arg, 0, 1000000, &c->rate_limit);
+	case OPT_LOG_IP:
+		if (strcmp(arg, "full") == 0)
+			c->log_ip = LOG_IP_FULL;
+		else if (strcmp(arg, "anon") == 0)
+			c->log_ip = LOG_IP_ANON;
+		else if (strcmp(arg, "none") == 0)
+			c->log_ip = LOG_IP_NONE;
+		else
+			return bad(o, name, "needs full, anon or none, not \"%s\"",
+			    arg);
+		return 0;
 	case OPT_CONFIG: c->config_file = arg; return 0;
 	case OPT_CHECK: c->action = ACTION_CHECK; return 0;
 	case OPT_DUMP: c->action = ACTION_DUMP; c->dump_url = arg; return 0;
@@ -317,6 +358,17 @@ int config_parse_args(struct config *c, int argc, char **argv)
 		c->listen[c->nlisten++] = "0.0.0.0";
 	}
 	return 0;
+}
+
+/* A sixteenth: one address (a crawler gone wild, a flood) can take no
+ * more than that of the connections, while a NAT gateway or a proxy with
+ * hundreds of readers behind it is still served at the default 4096. */
+unsigned config_max_per_ip(const struct config *c, unsigned max_connections)
+{
+	if (c->max_per_ip_set)
+		return c->max_per_ip;
+	unsigned n = max_connections / 16;
+	return n < 4 ? 4 : n;
 }
 
 unsigned config_gopher_public_port(const struct config *c)

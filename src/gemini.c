@@ -136,3 +136,10 @@ void gemini_respond(const struct snapshot *s, const struct config *cfg,
 	r->body_len = pg->body_len;
 	r->status = 20;
 }
+
+void gemini_slow_down(struct reply *r, unsigned seconds)
+{
+	char n[16];
+	snprintf(n, sizeof n, "%u", seconds);
+	header(r, 44, "%s", n);
+}

@@ -155,3 +155,11 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 	r->body_len = pg->body_len;
 	r->status = 20;
 }
+
+void gopher_slow_down(struct reply *r, unsigned seconds)
+{
+	char msg[64];
+	snprintf(msg, sizeof msg, "Too many requests: try again in %u second%s",
+	    seconds, seconds == 1 ? "" : "s");
+	error_menu(r, 44, msg, NULL, 0);
+}

@@ -11,6 +11,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "pollux/log.h"
 #include "pollux/request.h"
 
@@ -247,6 +250,11 @@ void log_flush(void)
 	local.len = 0;
 }
 
+size_t log_pending(void)
+{
+	return local.len;
+}
+
 unsigned long long log_dropped(void)
 {
 	return atomic_load(&access_sink.dropped);
@@ -367,14 +375,37 @@ size_t log_escape(char *out, size_t outsz, const char *s, size_t n)
 	return o;
 }
 
-void log_access(const char *proto, const char *client, int status,
-    size_t bytes, double ms, const char *req, size_t req_len)
+void log_client(char *out, size_t outsz, const struct sockaddr *sa,
+    enum log_ip mode)
+{
+	snprintf(out, outsz, "-");
+	if (!sa || mode == LOG_IP_NONE)
+		return;
+	if (sa->sa_family == AF_INET) {
+		struct in_addr a = ((const struct sockaddr_in *)sa)->sin_addr;
+		if (mode == LOG_IP_ANON)
+			((unsigned char *)&a)[3] = 0;
+		inet_ntop(AF_INET, &a, out, (socklen_t)outsz);
+	} else if (sa->sa_family == AF_INET6) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (mode == LOG_IP_ANON) {
+			/* IPv4-mapped: the IPv4 rule; else keep the /48. */
+			size_t from = IN6_IS_ADDR_V4MAPPED(&a) ? 15 : 6;
+			memset(a.s6_addr + from, 0, 16 - from);
+		}
+		inet_ntop(AF_INET6, &a, out, (socklen_t)outsz);
+	}
+}
+
+void log_access(const struct access *a)
 {
 	/* Drop the line terminator; escape the rest. */
-	while (req_len && (req[req_len - 1] == '\n' || req[req_len - 1] == '\r'))
+	size_t req_len = a->req_len;
+	while (req_len && (a->req[req_len - 1] == '\n' ||
+	    a->req[req_len - 1] == '\r'))
 		req_len--;
 	char escaped[REQUEST_ESCAPED_MAX];
-	log_escape(escaped, sizeof escaped, req, req_len);
+	log_escape(escaped, sizeof escaped, a->req, req_len);
 
 	static _Thread_local time_t last;
 	static _Thread_local char when[32];
@@ -386,8 +417,9 @@ void log_access(const char *proto, const char *client, int status,
 		last = now;
 	}
 	char line[REQUEST_ESCAPED_MAX + 256];
-	int n = snprintf(line, sizeof line, "%s %s %s %d %zu %.1fms \"%s\"\n",
-	    when, proto, client, status, bytes, ms, escaped);
+	int n = snprintf(line, sizeof line, "%s %s %s %s %zu %.1fms %s \"%s\"\n",
+	    when, a->proto, a->client, a->status, a->bytes, a->ms, a->end,
+	    escaped);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof line) {

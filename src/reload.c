@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #define RETRY_MIN_MS 1000    /* a failed load is tried again, ever slower */
 #define RETRY_MAX_MS 30000
 #define WRITERS_MAX 32
+#define BACKGROUND_NICE 10   /* a pool thread, for the rest of its life */
 
 /* Only finished changes start a rebuild: a file still open for writing
  * (IN_MODIFY, or created, without IN_CLOSE_WRITE yet) is waited for, so a
@@ -226,6 +228,9 @@ static void on_inotify(uv_poll_t *h, int status, int events)
 static void build(uv_work_t *work)
 {
 	struct reloader *r = work->data;
+	/* This thread only: a rebuild yields the CPU to the event loops,
+	 * which would otherwise lose a core to it for seconds. */
+	setpriority(PRIO_PROCESS, 0, BACKGROUND_NICE);
 	r->fresh = snapshot_build(r->cfg, snapshot_site(r->current));
 }
 

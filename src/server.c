@@ -1,7 +1,7 @@
-/* server.c - listeners and connections on one libuv loop. A connection
- * reads one request line (through TLS memory BIOs for Gemini), gets its
- * pre-rendered reply, writes it and closes; every phase has a deadline and
- * the number of open connections has a cap. */
+/* server.c - workers and listeners: one libuv loop per worker thread,
+ * each with its own listening sockets on the shared ports, accepting with
+ * a back-off when descriptors run out; signals, the stats line, reloads
+ * handed over, and the stop. Connections themselves live in conn.c. */
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -11,27 +11,29 @@
 #include <uv.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-
-#include "pollux/gemini.h"
-#include "pollux/gopher.h"
+#include "pollux/clients.h"
+#include "pollux/conn.h"
 #include "pollux/log.h"
 #include "pollux/privilege.h"
 #include "pollux/reload.h"
 #include "pollux/server.h"
+#include "pollux/swap.h"
 #include "pollux/tls.h"
 #include "pollux/util.h"
 
-#define TLS_RECORD_MAX 16384        /* one record's plaintext */
-#define WRITE_QUEUE_MAX (256 << 10) /* ciphertext queued before we wait */
 #define DRAIN_MS 5000               /* how long a stop waits for requests */
 #define ACCEPT_BATCH 64             /* accepts before other I/O gets a turn */
 #define BACKOFF_MIN_MS 100          /* pause after accept ran out of something */
 #define BACKOFF_MAX_MS 1000         /* doubled while pauses free nothing */
+/* The access log leaves a worker when this much has gathered, or this
+ * long after its first line: one write and one wake-up of the log thread
+ * per batch, not per request. */
+#define LOG_BATCH (8 << 10)
+#define LOG_FLUSH_MS 20
 /* Descriptors kept for what is not a connection: 64 for the standard
  * streams, inotify, the files and folders a reload reads at once, the
  * key at start and a sanitizer's own; one per listening socket; 8 per
@@ -45,38 +47,19 @@ struct worker;
 
 /* Accepting is ours, not uv_listen's: a poll on the raw socket can be
  * stopped while descriptors have run out, where libuv would retry at once
- * and forever. */
+ * and forever; and accept4 hands over the client's address, which saves
+ * a getpeername. */
 struct listener {
 	uv_poll_t poll;
 	int fd;
-	enum proto proto;
+	struct conn_origin origin;
 	struct worker *w;
-};
-
-enum phase { HANDSHAKE, REQUEST, RESPONSE, CLOSING };
-
-struct conn {
-	uv_tcp_t tcp;
-	uv_timer_t timer;
-	struct worker *w;
-	struct conn *prev, *next;    /* the worker's open connections */
-	enum proto proto;
-	enum phase phase;
-	int open_handles;
-	bool ended;                  /* the whole reply is queued */
-	SSL *ssl;                    /* Gemini only; owns the two BIOs */
-	BIO *rbio, *wbio;
-	struct snapshot *snap;       /* the reference this request holds */
-	uint64_t start;
-	size_t req_len, body_sent, bytes;
-	struct reply reply;
-	char req[REQUEST_READ_MAX];
-	char client[64];
 };
 
 /* One thread with its own loop and its own listening sockets on the shared
  * ports (SO_REUSEPORT lets the kernel spread connections over them). */
 struct worker {
+	struct conn_env env;         /* first: conn.c's callbacks get it back */
 	struct server *srv;
 	uv_loop_t loop;
 	uv_thread_t thread;
@@ -86,50 +69,49 @@ struct worker {
 	unsigned backoff_ms;         /* the last pause; 0: accepts keep up */
 	unsigned pauses;             /* since accepts last kept up */
 	bool progress;               /* accepted one since the last pause */
-	uv_prepare_t flush;          /* access-log lines out before the loop sleeps */
+	uv_prepare_t flush;          /* before the loop sleeps: the log */
+	uv_timer_t flush_timer;      /* a batch of the log waits no longer */
 	struct listener *listeners;
 	size_t nlisteners;
-	struct conn *conns;
-	unsigned nconns;
-	bool stopping;
-	char readbuf[64 << 10];      /* every read lands here: one loop, one reader */
+	bool stopping, finished;
 };
 
 struct server {
 	const struct config *cfg;    /* points at config, below */
 	struct config config;        /* ours: the capsule path may change */
 	char *capsule;               /* the capsule's path after a chroot */
-	uv_mutex_t snap_lock;        /* guards snap against a reload's swap */
-	struct snapshot *snap;       /* the current one */
+	struct conn_shared shared;   /* what every connection uses */
 	struct reloader *reloader;
-	SSL_CTX *ssl_ctx;
 	struct worker *workers;      /* workers[0] runs on the main thread */
 	unsigned nworkers;
-	atomic_uint open;            /* connections, all workers together */
 	atomic_uint finished;        /* workers whose loops have nothing left */
 	uv_async_t all_finished;     /* main loop: one more worker finished */
 	atomic_ullong accept_errors;
-	atomic_ullong held;          /* bytes allocated for writes in flight */
 	uv_signal_t sigint, sigterm, sighup, sigusr1;
 	bool stopping;
 };
 
-static void conn_close(struct conn *c);
-static void respond(struct conn *c);
-
-/* --- closing --------------------------------------------------------- */
+/* --- stopping --------------------------------------------------------- */
 
 /* A stopping worker ends its loop once its last connection is gone. */
 static void maybe_finish_stop(struct worker *w)
 {
-	if (!w->stopping || w->nconns)
+	if (!w->stopping || w->env.nconns || w->finished)
 		return;
+	w->finished = true;
+	log_flush();
 	uv_close((uv_handle_t *)&w->stop, NULL);
 	uv_close((uv_handle_t *)&w->drain, NULL);
 	uv_close((uv_handle_t *)&w->backoff, NULL);
 	uv_close((uv_handle_t *)&w->flush, NULL);
+	uv_close((uv_handle_t *)&w->flush_timer, NULL);
 	atomic_fetch_add(&w->srv->finished, 1);
 	uv_async_send(&w->srv->all_finished);
+}
+
+static void on_emptied(struct conn_env *env)
+{
+	maybe_finish_stop((struct worker *)env);
 }
 
 /* The main loop runs until the last worker has finished, so that signals
@@ -149,434 +131,7 @@ static void on_worker_finished(uv_async_t *a)
 	uv_unref((uv_handle_t *)&srv->sigusr1);
 }
 
-static void on_handle_closed(uv_handle_t *h)
-{
-	struct conn *c = h->data;
-	if (--c->open_handles)
-		return;
-	struct worker *w = c->w;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	SSL_free(c->ssl);
-	snapshot_unref(c->snap);
-	reply_free(&c->reply);
-	free(c);
-	w->nconns--;
-	atomic_fetch_sub(&w->srv->open, 1);
-	maybe_finish_stop(w);
-}
-
-static void conn_close(struct conn *c)
-{
-	if (c->phase == CLOSING)
-		return;
-	c->phase = CLOSING;
-	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
-	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
-}
-
-/* Memory a connection holds beyond its struct, for the stats. */
-static void *held_alloc(struct conn *c, size_t n)
-{
-	atomic_fetch_add_explicit(&c->w->srv->held, n, memory_order_relaxed);
-	return xmalloc(n);
-}
-
-static void held_free(struct conn *c, void *p, size_t n)
-{
-	atomic_fetch_sub_explicit(&c->w->srv->held, n, memory_order_relaxed);
-	free(p);
-}
-
-static void on_shutdown(uv_shutdown_t *req, int status)
-{
-	(void)status;
-	struct conn *c = req->data;
-	held_free(c, req, sizeof *req);
-	conn_close(c);
-}
-
-/* Closes once every queued write has gone out. */
-static void conn_finish(struct conn *c)
-{
-	uv_shutdown_t *req = held_alloc(c, sizeof *req);
-	req->data = c;
-	if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
-		held_free(c, req, sizeof *req);
-		conn_close(c);
-	}
-}
-
-/* --- writing --------------------------------------------------------- */
-
-struct write_req {
-	uv_write_t req;
-	struct conn *c;
-	size_t size;                 /* of the whole allocation */
-	char data[];
-};
-
-static void on_write(uv_write_t *req, int status);
-
-/* Sends what OpenSSL has written into the write BIO. */
-static int flush_tls(struct conn *c)
-{
-	size_t pending;
-	while ((pending = BIO_ctrl_pending(c->wbio)) > 0) {
-		size_t size = sizeof(struct write_req) + pending;
-		struct write_req *w = held_alloc(c, size);
-		w->size = size;
-		int n = BIO_read(c->wbio, w->data, (int)pending);
-		if (n <= 0) {
-			held_free(c, w, size);
-			return -1;
-		}
-		w->c = c;
-		uv_buf_t b = uv_buf_init(w->data, (unsigned)n);
-		c->bytes += (size_t)n;
-		if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
-			held_free(c, w, size);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Feeds the reply into TLS, a record at a time, while the socket keeps
- * up; on_write calls it again as the queue drains. The header and a body
- * that fit one record go out as one record. */
-static void pump_tls(struct conn *c)
-{
-	struct reply *r = &c->reply;
-	size_t total = r->head_len + r->body_len;
-	while (c->body_sent < total && c->phase == RESPONSE &&
-	    uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
-	    WRITE_QUEUE_MAX) {
-		char rec[TLS_RECORD_MAX];
-		size_t n = 0;
-		while (n < sizeof rec && c->body_sent + n < total) {
-			size_t at = c->body_sent + n;
-			size_t take;
-			const char *src;
-			if (at < r->head_len) {
-				src = r->head + at;
-				take = r->head_len - at;
-			} else {
-				src = r->body + (at - r->head_len);
-				take = total - at;
-			}
-			if (take > sizeof rec - n)
-				take = sizeof rec - n;
-			memcpy(rec + n, src, take);
-			n += take;
-		}
-		if (SSL_write(c->ssl, rec, (int)n) <= 0 || flush_tls(c) < 0) {
-			conn_close(c);
-			return;
-		}
-		c->body_sent += n;
-	}
-	if (c->body_sent == total && c->phase == RESPONSE && !c->ended) {
-		/* close_notify, then the TCP shutdown once it is out. */
-		c->ended = true;
-		SSL_shutdown(c->ssl);
-		if (flush_tls(c) < 0) {
-			conn_close(c);
-			return;
-		}
-		conn_finish(c);
-	}
-}
-
-static void on_write(uv_write_t *req, int status)
-{
-	struct write_req *w = (struct write_req *)req;
-	struct conn *c = w->c;
-	held_free(c, w, w->size);
-	if (status < 0) {
-		conn_close(c);
-		return;
-	}
-	if (c->proto == PROTO_GEMINI && c->phase == RESPONSE && !c->ended)
-		pump_tls(c);
-}
-
-static void on_plain_write(uv_write_t *req, int status)
-{
-	struct conn *c = req->data;
-	held_free(c, req, sizeof *req);
-	if (status < 0)
-		conn_close(c);
-}
-
-/* --- requests -------------------------------------------------------- */
-
-static void log_request(struct conn *c)
-{
-	double ms = (double)(uv_hrtime() - c->start) / 1e6;
-	size_t bytes = c->reply.head_len + c->reply.body_len;
-	log_access(c->proto == PROTO_GEMINI ? "gemini" : "gopher", c->client,
-	    c->reply.status, bytes, ms, c->req, c->req_len);
-}
-
-static void on_timeout(uv_timer_t *t);
-
-static void respond(struct conn *c)
-{
-	const struct config *cfg = c->w->srv->cfg;
-	uv_read_stop((uv_stream_t *)&c->tcp);
-	struct request_ctx ctx = {NULL, 0};
-	struct sockaddr_storage ss;
-	int len = sizeof ss;
-	char local[64] = "";
-	if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-			uv_ip6_name(a, local, sizeof local);
-			ctx.local_port = ntohs(a->sin6_port);
-		} else {
-			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-			uv_ip4_name(a, local, sizeof local);
-			ctx.local_port = ntohs(a->sin_port);
-		}
-		ctx.local_addr = local;
-	}
-	if (c->proto == PROTO_GEMINI)
-		gemini_respond(c->snap, cfg, &ctx, c->req, c->req_len,
-		    &c->reply);
-	else
-		gopher_respond(c->snap, cfg, &ctx, c->req, c->req_len,
-		    &c->reply);
-	log_request(c);
-	c->phase = RESPONSE;
-	c->body_sent = 0;
-	uv_timer_start(&c->timer, on_timeout, cfg->write_timeout_ms, 0);
-
-	if (c->proto == PROTO_GEMINI) {
-		pump_tls(c);
-		return;
-	}
-	/* Plain Gopher: straight from the snapshot, no copy. */
-	uv_write_t *w = held_alloc(c, sizeof *w);
-	w->data = c;
-	uv_buf_t bufs[2] = {
-		uv_buf_init((char *)c->reply.head, (unsigned)c->reply.head_len),
-		uv_buf_init((char *)c->reply.body, (unsigned)c->reply.body_len),
-	};
-	if (uv_write(w, (uv_stream_t *)&c->tcp, bufs, 2, on_plain_write) < 0) {
-		held_free(c, w, sizeof *w);
-		conn_close(c);
-		return;
-	}
-	conn_finish(c);
-}
-
-static void on_timeout(uv_timer_t *t)
-{
-	struct conn *c = t->data;
-	/* A Gopher client that never finished its line is told so; a
-	 * Gemini client that stalls is dropped: the spec has no status for
-	 * a request that never came. */
-	if (c->phase == REQUEST && c->proto == PROTO_GOPHER) {
-		respond(c);
-		return;
-	}
-	conn_close(c);
-}
-
-static void add_request_bytes(struct conn *c, const char *data, size_t n)
-{
-	size_t room = sizeof c->req - c->req_len;
-	if (n > room)
-		n = room;
-	memcpy(c->req + c->req_len, data, n);
-	c->req_len += n;
-}
-
-/* Drives the TLS state machine after new ciphertext arrived. */
-static void advance_tls(struct conn *c)
-{
-	if (c->phase == HANDSHAKE) {
-		int rc = SSL_do_handshake(c->ssl);
-		if (rc != 1) {
-			int err = SSL_get_error(c->ssl, rc);
-			/* Send what OpenSSL has to say (more handshake or an alert). */
-			if (flush_tls(c) < 0 || err != SSL_ERROR_WANT_READ) {
-				ERR_clear_error();
-				if (err == SSL_ERROR_WANT_READ)
-					conn_close(c);
-				else
-					conn_finish(c);
-			}
-			return;
-		}
-		c->phase = REQUEST;
-		uv_timer_start(&c->timer, on_timeout,
-		    c->w->srv->cfg->request_timeout_ms, 0);
-	}
-	while (c->phase == REQUEST) {
-		char buf[REQUEST_READ_MAX];
-		size_t room = sizeof c->req - c->req_len;
-		int n = SSL_read(c->ssl, buf, (int)(room ? room : 1));
-		if (n > 0) {
-			add_request_bytes(c, buf, (size_t)n);
-			if (request_complete(c->req, c->req_len))
-				respond(c);
-			continue;
-		}
-		int err = SSL_get_error(c->ssl, n);
-		if (err == SSL_ERROR_WANT_READ) {
-			/* Session tickets go out after the handshake. */
-			if (flush_tls(c) < 0)
-				conn_close(c);
-			return;
-		}
-		ERR_clear_error();
-		if (err == SSL_ERROR_ZERO_RETURN)
-			respond(c);   /* close_notify before the CRLF: 59 */
-		else
-			conn_close(c);
-		return;
-	}
-}
-
-static int tls_start(struct conn *c)
-{
-	c->ssl = SSL_new(c->w->srv->ssl_ctx);
-	c->rbio = BIO_new(BIO_s_mem());
-	c->wbio = BIO_new(BIO_s_mem());
-	if (!c->ssl || !c->rbio || !c->wbio) {
-		BIO_free(c->rbio);
-		BIO_free(c->wbio);
-		return -1;
-	}
-	/* An empty memory BIO means "try again", not end of file. */
-	BIO_set_mem_eof_return(c->rbio, -1);
-	BIO_set_mem_eof_return(c->wbio, -1);
-	SSL_set_bio(c->ssl, c->rbio, c->wbio);
-	SSL_set_accept_state(c->ssl);
-	return 0;
-}
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	(void)suggested;
-	struct conn *c = h->data;
-	buf->base = c->w->readbuf;
-	buf->len = sizeof c->w->readbuf;
-}
-
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
-{
-	struct conn *c = s->data;
-	if (nread == 0 || c->phase == CLOSING)
-		return;
-	if (nread < 0) {
-		/* The client stopped sending: answer what it sent, if it got
-		 * as far as a request (its line then lacks the CRLF). */
-		if (nread == UV_EOF && c->phase == REQUEST)
-			respond(c);
-		else
-			conn_close(c);
-		return;
-	}
-	if (c->proto == PROTO_GEMINI) {
-		if ((!c->ssl && tls_start(c) < 0) ||
-		    BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
-			conn_close(c);
-			return;
-		}
-		advance_tls(c);
-		return;
-	}
-	if (c->phase != REQUEST)
-		return;
-	add_request_bytes(c, buf->base, (size_t)nread);
-	if (request_complete(c->req, c->req_len))
-		respond(c);
-}
-
-/* --- accepting ------------------------------------------------------- */
-
-static void client_name(uv_tcp_t *tcp, char *out, size_t n)
-{
-	struct sockaddr_storage ss;
-	int len = sizeof ss;
-	snprintf(out, n, "-");
-	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET6)
-		uv_ip6_name((struct sockaddr_in6 *)&ss, out, n);
-	else
-		uv_ip4_name((struct sockaddr_in *)&ss, out, n);
-}
-
-/* The snapshot new requests get; a reload may swap it from another
- * thread, so the pointer is read and referenced under the lock. */
-static struct snapshot *current_snapshot(struct server *srv)
-{
-	uv_mutex_lock(&srv->snap_lock);
-	struct snapshot *s = srv->snap;
-	snapshot_ref(s);
-	uv_mutex_unlock(&srv->snap_lock);
-	return s;
-}
-
-/* Over the cap: closed at once with a reset, so the backlog never fills
- * and we keep accepting once load drops. */
-static void refuse(int fd)
-{
-	struct linger lg = {1, 0};
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	close(fd);
-}
-
-static void add_connection(struct listener *l, int fd)
-{
-	struct worker *w = l->w;
-	struct server *srv = w->srv;
-	if (atomic_fetch_add(&srv->open, 1) >= srv->cfg->max_connections) {
-		atomic_fetch_sub(&srv->open, 1);
-		refuse(fd);
-		return;
-	}
-	struct conn *c = xcalloc(1, sizeof *c);
-	c->w = w;
-	c->proto = l->proto;
-	c->start = uv_hrtime();
-	uv_tcp_init(&w->loop, &c->tcp);
-	uv_timer_init(&w->loop, &c->timer);
-	c->tcp.data = c->timer.data = c;
-	c->open_handles = 2;
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
-	w->nconns++;
-	c->snap = current_snapshot(srv);
-	if (uv_tcp_open(&c->tcp, fd) < 0) {
-		close(fd);
-		conn_close(c);
-		return;
-	}
-	uv_tcp_nodelay(&c->tcp, 1);
-	client_name(&c->tcp, c->client, sizeof c->client);
-	unsigned deadline = srv->cfg->request_timeout_ms;
-	c->phase = REQUEST;
-	if (l->proto == PROTO_GEMINI) {
-		/* The TLS state is made when the first bytes arrive, so a
-		 * connection that never sends any costs only this struct. */
-		c->phase = HANDSHAKE;
-		deadline = srv->cfg->handshake_timeout_ms;
-	}
-	uv_timer_start(&c->timer, on_timeout, deadline, 0);
-	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
-		conn_close(c);
-}
+/* --- accepting -------------------------------------------------------- */
 
 static void on_acceptable(uv_poll_t *p, int status, int events);
 
@@ -597,7 +152,7 @@ static void pause_accepting(struct worker *w, int err)
 		log_error("accept: %s; pausing accepts (%d ms, up to %d ms at a "
 		    "time) until descriptors come free; %u connections open",
 		    strerror(err), BACKOFF_MIN_MS, BACKOFF_MAX_MS,
-		    atomic_load(&w->srv->open));
+		    atomic_load(&w->srv->shared.stats.open));
 	if (!w->backoff_ms || w->progress)
 		w->backoff_ms = BACKOFF_MIN_MS;
 	else if ((w->backoff_ms *= 2) > BACKOFF_MAX_MS)
@@ -637,10 +192,14 @@ static void on_acceptable(uv_poll_t *p, int status, int events)
 	/* The poll is level-triggered: what is left after a batch comes back
 	 * on the next turn. */
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof peer;
+		int fd = accept4(l->fd, (struct sockaddr *)&peer, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
 			w->progress = true;
-			add_connection(l, fd);
+			conn_accept(&w->env, &l->origin, fd,
+			    (struct sockaddr *)&peer, len);
 			continue;
 		}
 		int err = errno;
@@ -667,8 +226,17 @@ static socklen_t addr_len(bool v6)
 	return v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
-/* A listening socket of its own for every worker, on the shared port. */
-static int open_listener(const struct sockaddr *sa, bool v6)
+/* A listening socket of its own for every worker, on the shared port.
+ * Gopher's also sets TCP_DEFER_ACCEPT: the client speaks first, so the
+ * kernel hands a connection over once its selector is there; it is then
+ * read, answered and closed in one turn, without waiting on the loop
+ * (one that sends nothing is handed over a second later). And its sockets
+ * are born corked (accepted ones inherit TCP_CORK): a response is always
+ * followed by the close, which uncorks it, so its last segment carries
+ * the FIN instead of a packet of its own. Gemini's do neither: a handshake
+ * costs a thousand times the calls saved, its deadline counts from the
+ * connect, and a flight must leave at once. */
+static int open_listener(const struct sockaddr *sa, bool v6, bool gopher)
 {
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
@@ -676,6 +244,9 @@ static int open_listener(const struct sockaddr *sa, bool v6)
 		return -errno;
 	int one = 1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    (gopher && (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one,
+	    sizeof one) < 0 || setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one,
+	    sizeof one) < 0)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 	    sizeof one) < 0) ||
@@ -743,6 +314,14 @@ static void on_listener_closed(uv_handle_t *h)
 	close(l->fd);
 }
 
+/* The address a listener is bound to, for Gemini's check of a URL that
+ * names an IP address; a wildcard leaves it to getsockname. */
+static const char *bound_address(const char *addr)
+{
+	return strcmp(addr, "::") == 0 || strcmp(addr, "0.0.0.0") == 0 ?
+	    NULL : addr;
+}
+
 static int listen_on(struct server *srv, const char *addr, unsigned port,
     enum proto proto, bool required)
 {
@@ -753,7 +332,8 @@ static int listen_on(struct server *srv, const char *addr, unsigned port,
 	const char *scheme = proto == PROTO_GEMINI ? "gemini" : "gopher";
 	for (unsigned i = 0; i < srv->nworkers; i++) {
 		struct worker *w = &srv->workers[i];
-		int fd = open_listener((struct sockaddr *)&ss, v6);
+		int fd = open_listener((struct sockaddr *)&ss, v6,
+		    proto == PROTO_GOPHER);
 		if (fd < 0) {
 			/* The default "::" is skipped quietly without IPv6. */
 			if (!required && (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL))
@@ -773,7 +353,9 @@ static int listen_on(struct server *srv, const char *addr, unsigned port,
 		w->nlisteners++;
 		l->poll.data = l;
 		l->fd = fd;
-		l->proto = proto;
+		l->origin.proto = proto;
+		l->origin.port = port;
+		l->origin.addr = bound_address(addr);
 		l->w = w;
 		rc = uv_poll_start(&l->poll, UV_READABLE, on_acceptable);
 		if (rc < 0) {
@@ -833,10 +415,7 @@ static int fit_to_descriptors(struct server *srv)
 static void on_drain_timeout(uv_timer_t *t)
 {
 	struct worker *w = t->data;
-	for (struct conn *c = w->conns, *next; c; c = next) {
-		next = c->next;
-		conn_close(c);
-	}
+	conn_end_all(&w->env);
 }
 
 static void close_listeners(struct worker *w)
@@ -853,12 +432,8 @@ static void worker_stop(uv_async_t *a)
 	w->stopping = true;
 	close_listeners(w);
 	uv_timer_stop(&w->backoff);
-	for (struct conn *c = w->conns, *next; c; c = next) {
-		next = c->next;
-		if (c->phase != RESPONSE)
-			conn_close(c);
-	}
 	uv_timer_start(&w->drain, on_drain_timeout, DRAIN_MS, 0);
+	conn_stop_idle(&w->env);
 	maybe_finish_stop(w);
 }
 
@@ -867,8 +442,9 @@ static void on_signal(uv_signal_t *sig, int signum)
 	struct server *srv = sig->data;
 	if (srv->stopping || !srv->reloader)
 		return;
-	log_info("signal %d: stopping, %u request%s in flight", signum,
-	    atomic_load(&srv->open), atomic_load(&srv->open) == 1 ? "" : "s");
+	unsigned open = atomic_load(&srv->shared.stats.open);
+	log_info("signal %d: stopping, %u request%s in flight", signum, open,
+	    open == 1 ? "" : "s");
 	srv->stopping = true;
 	reloader_stop(srv->reloader);
 	for (unsigned i = 0; i < srv->nworkers; i++)
@@ -890,27 +466,37 @@ static void on_sigusr1(uv_signal_t *sig, int signum)
 {
 	(void)signum;
 	struct server *srv = sig->data;
+	struct conn_stats *st = &srv->shared.stats;
 	log_info("stats: connections=%u snapshots=%u held=%llu "
-	    "accept_errors=%llu log_dropped=%llu", atomic_load(&srv->open),
-	    snapshot_alive(), atomic_load(&srv->held),
-	    atomic_load(&srv->accept_errors), log_dropped());
+	    "accept_errors=%llu log_dropped=%llu clients=%zu refused=%llu "
+	    "rate_limited=%llu", atomic_load(&st->open), snapshot_alive(),
+	    atomic_load(&st->held), atomic_load(&srv->accept_errors),
+	    log_dropped(), clients_count(srv->shared.clients),
+	    atomic_load(&st->refused), atomic_load(&st->limited));
 }
 
-/* Requests already running keep the snapshot they hold; new ones get this. */
+/* Requests already running keep the snapshot they hold; new ones get this.
+ * The old one, once nobody holds it, is freed off the loop. */
 static void on_reload(void *ctx, struct snapshot *fresh)
 {
 	struct server *srv = ctx;
-	uv_mutex_lock(&srv->snap_lock);
-	struct snapshot *old = srv->snap;
-	srv->snap = fresh;
-	uv_mutex_unlock(&srv->snap_lock);
-	snapshot_unref(old);
+	swap_set(srv->shared.swap, &srv->workers[0].loop, fresh);
+}
+
+static void on_flush_timer(uv_timer_t *t)
+{
+	(void)t;
+	log_flush();
 }
 
 static void on_flush(uv_prepare_t *p)
 {
-	(void)p;
-	log_flush();
+	struct worker *w = p->data;
+	size_t pending = log_pending();
+	if (pending >= LOG_BATCH)
+		log_flush();
+	else if (pending && !uv_is_active((uv_handle_t *)&w->flush_timer))
+		uv_timer_start(&w->flush_timer, on_flush_timer, LOG_FLUSH_MS, 0);
 }
 
 static void worker_thread(void *arg)
@@ -924,13 +510,17 @@ static void worker_init(struct server *srv, struct worker *w, size_t nlisten)
 {
 	w->srv = srv;
 	uv_loop_init(&w->loop);
+	w->env.loop = &w->loop;
+	w->env.shared = &srv->shared;
+	w->env.emptied = on_emptied;
 	uv_async_init(&w->loop, &w->stop, worker_stop);
 	uv_timer_init(&w->loop, &w->drain);
 	uv_timer_init(&w->loop, &w->backoff);
+	uv_timer_init(&w->loop, &w->flush_timer);
 	uv_prepare_init(&w->loop, &w->flush);
 	uv_prepare_start(&w->flush, on_flush);
 	uv_unref((uv_handle_t *)&w->flush);
-	w->stop.data = w->drain.data = w->backoff.data = w;
+	w->stop.data = w->drain.data = w->backoff.data = w->flush.data = w;
 	w->listeners = xcalloc(nlisten, sizeof *w->listeners);
 }
 
@@ -945,6 +535,7 @@ static void worker_free(struct worker *w)
 		uv_close((uv_handle_t *)&w->drain, NULL);
 		uv_close((uv_handle_t *)&w->backoff, NULL);
 		uv_close((uv_handle_t *)&w->flush, NULL);
+		uv_close((uv_handle_t *)&w->flush_timer, NULL);
 	}
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&w->loop) != 0)
@@ -974,10 +565,8 @@ int server_run(const struct config *given)
 	srv->config = *given;
 	srv->cfg = &srv->config;
 	const struct config *cfg = srv->cfg;
-	uv_mutex_init(&srv->snap_lock);
-	atomic_init(&srv->open, 0);
+	srv->shared.cfg = cfg;
 	atomic_init(&srv->accept_errors, 0);
-	atomic_init(&srv->held, 0);
 	srv->nworkers = cfg->workers ? cfg->workers : uv_available_parallelism();
 	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
 	for (unsigned i = 0; i < srv->nworkers; i++)
@@ -993,7 +582,7 @@ int server_run(const struct config *given)
 	signal_init(srv, &srv->sigusr1, on_sigusr1, SIGUSR1);
 	bool logging = log_start() == 0;
 
-	if (cfg->gemini_port && !(srv->ssl_ctx = tls_context_new(cfg)))
+	if (cfg->gemini_port && !(srv->shared.ssl_ctx = tls_context_new(cfg)))
 		goto done;
 	bool defaults = cfg->nlisten == 2 && strcmp(cfg->listen[0], "::") == 0 &&
 	    strcmp(cfg->listen[1], "0.0.0.0") == 0;
@@ -1026,9 +615,15 @@ int server_run(const struct config *given)
 	srv->config.capsule_dir = srv->capsule;
 	/* Read only now, chrooted and unprivileged: whatever the capsule
 	 * holds (a link to /etc/shadow), it is read as --user would. */
-	struct snapshot *snap = srv->snap = snapshot_build(cfg, NULL);
+	struct snapshot *snap = snapshot_build(cfg, NULL);
 	if (!snap)
 		goto done;
+	srv->shared.swap = swap_new(snap);
+	/* Room for as many addresses as connections, and the ones only the
+	 * rate limit remembers come and go within it. */
+	srv->shared.clients = clients_new(config_max_per_ip(cfg,
+	    cfg->max_connections), cfg->rate_limit,
+	    cfg->max_connections < 1024 ? 1024 : cfg->max_connections);
 	srv->reloader = reloader_start(main_loop, cfg, snap, on_reload, srv);
 
 	log_info("serving %s: %zu posts, %u worker%s, %u connections at most",
@@ -1058,9 +653,9 @@ done:
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	free(srv->workers);
-	SSL_CTX_free(srv->ssl_ctx);
-	snapshot_unref(srv->snap);
-	uv_mutex_destroy(&srv->snap_lock);
+	SSL_CTX_free(srv->shared.ssl_ctx);
+	clients_free(srv->shared.clients);
+	swap_free(srv->shared.swap);
 	free(srv->capsule);
 	free(srv);
 	if (logging)

@@ -190,11 +190,20 @@ void snapshot_ref(struct snapshot *s)
 	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
 }
 
+bool snapshot_release(struct snapshot *s)
+{
+	return s && atomic_fetch_sub_explicit(&s->refs, 1,
+	    memory_order_acq_rel) == 1;
+}
+
 void snapshot_unref(struct snapshot *s)
 {
-	if (!s || atomic_fetch_sub_explicit(&s->refs, 1,
-	    memory_order_acq_rel) != 1)
-		return;
+	if (snapshot_release(s))
+		snapshot_free(s);
+}
+
+void snapshot_free(struct snapshot *s)
+{
 	for (size_t i = 0; i < s->nowned; i++)
 		free(s->owned[i]);
 	free(s->owned);

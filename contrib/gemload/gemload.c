@@ -4,9 +4,11 @@
  * second, latency percentiles, errors, and the server's own CPU time per
  * request read from /proc/PID/stat, which the client's cost cannot skew.
  *
- *   gemload [-c CONN] [-t SECONDS] [-n REQUESTS] [-r] [-p PID] URL
+ *   gemload [-c CONN] [-t SECONDS] [-n REQUESTS] [-r] [-p PID] [-s N] URL
  *
- * URL is gemini://HOST:PORT/PATH or gopher://HOST:PORT/TYPE/SELECTOR. */
+ * URL is gemini://HOST:PORT/PATH or gopher://HOST:PORT/TYPE/SELECTOR.
+ * -s N also prints the N slowest requests, when each started (seconds of
+ * CLOCK_MONOTONIC, to set beside other events) and how long it took. */
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -40,6 +42,7 @@ static atomic_long started, errors, reused;
 struct worker {
 	pthread_t thread;
 	double *lat;          /* seconds per request */
+	double *at;           /* when each started */
 	size_t n, cap;
 	SSL_SESSION *session;
 };
@@ -138,9 +141,11 @@ static void *run(void *arg)
 		if (w->n == w->cap) {
 			w->cap = w->cap ? w->cap * 2 : 1024;
 			w->lat = realloc(w->lat, w->cap * sizeof *w->lat);
-			if (!w->lat)
+			w->at = realloc(w->at, w->cap * sizeof *w->at);
+			if (!w->lat || !w->at)
 				abort();
 		}
+		w->at[w->n] = t0;
 		w->lat[w->n++] = now() - t0;
 	}
 	return NULL;
@@ -150,6 +155,17 @@ static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
+}
+
+struct sample {
+	double at, lat;
+};
+
+static int cmp_slower(const void *a, const void *b)
+{
+	double x = ((const struct sample *)a)->lat;
+	double y = ((const struct sample *)b)->lat;
+	return (x < y) - (x > y);
 }
 
 /* utime + stime of a process and of its children that ended (a server
@@ -212,16 +228,17 @@ static int parse_url(const char *url)
 
 int main(int argc, char **argv)
 {
-	int conns = 16, opt;
+	int conns = 16, opt, slowest = 0;
 	double seconds = 5;
 	long pid = 0;
-	while ((opt = getopt(argc, argv, "c:t:n:rp:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:t:n:rp:s:")) != -1) {
 		switch (opt) {
 		case 'c': conns = atoi(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'n': max_requests = atol(optarg); break;
 		case 'r': resume = true; break;
 		case 'p': pid = atol(optarg); break;
+		case 's': slowest = atoi(optarg); break;
 		default: goto usage;
 		}
 	}
@@ -246,11 +263,15 @@ int main(int argc, char **argv)
 	double cpu1 = pid ? cpu_seconds(pid) : -1;
 
 	double *all = malloc((total ? total : 1) * sizeof *all);
+	struct sample *samples = malloc((total ? total : 1) * sizeof *samples);
 	size_t k = 0;
 	for (int i = 0; i < conns; i++) {
 		memcpy(all + k, ws[i].lat, ws[i].n * sizeof *all);
+		for (size_t j = 0; j < ws[i].n; j++)
+			samples[k + j] = (struct sample){ws[i].at[j], ws[i].lat[j]};
 		k += ws[i].n;
 		free(ws[i].lat);
+		free(ws[i].at);
 		SSL_SESSION_free(ws[i].session);
 	}
 	qsort(all, total, sizeof *all, cmp_double);
@@ -263,12 +284,19 @@ int main(int argc, char **argv)
 	    "cpu_us_per_req=%.0f requests=%zu conns=%d resumed=%ld\n",
 	    (double)total / elapsed, p50, p99, max, atomic_load(&errors), cpu_us,
 	    total, conns, atomic_load(&reused));
+	if (slowest > 0) {
+		qsort(samples, total, sizeof *samples, cmp_slower);
+		for (size_t i = 0; i < total && i < (size_t)slowest; i++)
+			printf("slow at=%.6f ms=%.2f\n", samples[i].at,
+			    samples[i].lat * 1e3);
+	}
+	free(samples);
 	free(all);
 	free(ws);
 	SSL_CTX_free(ctx);
 	return 0;
 usage:
 	fprintf(stderr, "usage: gemload [-c CONN] [-t SECONDS] [-n REQUESTS] "
-	    "[-r] [-p SERVER_PID] URL\n");
+	    "[-r] [-p SERVER_PID] [-s SLOWEST] URL\n");
 	return 2;
 }

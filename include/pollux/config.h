@@ -3,6 +3,7 @@
 #ifndef POLLUX_CONFIG_H
 #define POLLUX_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -17,6 +18,9 @@ enum action {
 	ACTION_HELP,
 	ACTION_VERSION,
 };
+
+/* What the access log says of the client (--log-ip). */
+enum log_ip { LOG_IP_FULL, LOG_IP_ANON, LOG_IP_NONE };
 
 struct config {
 	enum action action;
@@ -41,9 +45,18 @@ struct config {
 	size_t nticket_keys;
 
 	unsigned max_connections;            /* 4096 */
+	unsigned max_per_ip;                 /* connections from one address;
+	                                        0: none; default: see
+	                                        config_max_per_ip */
+	bool max_per_ip_set;                 /* given, rather than the default */
+	unsigned rate_limit;                 /* requests a minute per address;
+	                                        0: no limit (default) */
 	unsigned handshake_timeout_ms;       /* 5000 */
 	unsigned request_timeout_ms;         /* 5000 */
-	unsigned write_timeout_ms;           /* 30000: whole response */
+	unsigned write_timeout_ms;           /* 30000: no byte taken for this
+	                                        long cuts a response */
+	unsigned response_timeout_ms;        /* a whole response; 0: none */
+	enum log_ip log_ip;                  /* full */
 	unsigned workers;                    /* threads; 0: one per CPU */
 
 	const char *user;                    /* root drops to this user: "nobody" */
@@ -59,6 +72,10 @@ void config_defaults(struct config *c);
  * stderr (the caller exits 2). Fills defaults for lists left empty. */
 int config_parse_args(struct config *c, int argc, char **argv);
 void config_usage(FILE *out);
+
+/* --max-per-ip in force for a --max-connections of max_connections: the
+ * one given, else a sixteenth of the connections (at least 4). */
+unsigned config_max_per_ip(const struct config *c, unsigned max_connections);
 
 /* The port clients see in Gopher menus. */
 unsigned config_gopher_public_port(const struct config *c);

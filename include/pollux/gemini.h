@@ -7,5 +7,7 @@
 void gemini_respond(const struct snapshot *s, const struct config *cfg,
     const struct request_ctx *ctx, const char *req, size_t len,
     struct reply *r);
+/* "44 SECONDS": the client is over --rate-limit. */
+void gemini_slow_down(struct reply *r, unsigned seconds);
 
 #endif

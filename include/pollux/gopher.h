@@ -8,5 +8,8 @@
 void gopher_respond(const struct snapshot *s, const struct config *cfg,
     const struct request_ctx *ctx, const char *req, size_t len,
     struct reply *r);
+/* The answer to a client over --rate-limit: a type-3 line saying when it
+ * may ask again (status 44, as Gemini's SLOW DOWN). */
+void gopher_slow_down(struct reply *r, unsigned seconds);
 
 #endif

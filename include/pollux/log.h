@@ -1,10 +1,14 @@
-/* log.h - diagnostics on stderr and one access-log line per request on
+/* log.h - diagnostics on stderr and one access-log line per connection on
  * stdout, neither of which can block the caller once log_start has run. */
 #ifndef POLLUX_LOG_H
 #define POLLUX_LOG_H
 
 #include <stdarg.h>
 #include <stddef.h>
+
+#include <sys/socket.h>
+
+#include "config.h"
 
 /* Starts the threads that write both streams; until then, and after
  * log_stop, lines are written where they are made. Returns 0 or -1. */
@@ -20,13 +24,30 @@ void log_problem(const char *file, unsigned line, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* proto: "gemini" or "gopher". The request is escaped with log_escape.
- * Lines wait in the calling thread until it calls log_flush. */
-void log_access(const char *proto, const char *client, int status,
-    size_t bytes, double ms, const char *req, size_t req_len);
-/* Hands the calling thread's access lines to the writer; an event loop
- * calls it before it sleeps. */
+/* One connection, told when it has ended. */
+struct access {
+	const char *proto;           /* "gemini" or "gopher" */
+	const char *client;          /* as log_client wrote it */
+	const char *status;          /* "20", "51"; Gopher: "ok", "notfound",
+	                                "error", "limited"; "-": no answer */
+	size_t bytes;                /* of the response, really sent */
+	double ms;                   /* from accept to close */
+	const char *end;             /* done, reset, timeout, cut, tls, refused */
+	const char *req;             /* every byte read, escaped here */
+	size_t req_len;
+};
+
+/* Writes "TIME PROTO CLIENT STATUS BYTES MSms END "REQUEST"". Lines wait
+ * in the calling thread until it calls log_flush. */
+void log_access(const struct access *a);
+/* The client as the access log shows it: the address, the address with
+ * its host part zeroed (IPv4 /24, IPv6 /48), or "-". */
+void log_client(char *out, size_t outsz, const struct sockaddr *sa,
+    enum log_ip mode);
+/* Hands the calling thread's access lines to the writer. */
 void log_flush(void);
+/* Bytes of access lines waiting in the calling thread. */
+size_t log_pending(void);
 /* Access-log lines dropped so far because stdout did not keep up. */
 unsigned long long log_dropped(void);
 

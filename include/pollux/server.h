@@ -1,4 +1,5 @@
-/* server.h - the listeners and connections on one libuv loop. */
+/* server.h - the server: workers with their loops and listeners, until a
+ * signal stops it. */
 #ifndef POLLUX_SERVER_H
 #define POLLUX_SERVER_H
 

@@ -3,6 +3,7 @@
 #ifndef POLLUX_SNAPSHOT_H
 #define POLLUX_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -37,6 +38,11 @@ const struct page *snapshot_find(const struct snapshot *s, enum proto p,
 
 void snapshot_ref(struct snapshot *s);
 void snapshot_unref(struct snapshot *s);   /* frees at zero */
+/* Drops a reference without freeing: true when it was the last one, and
+ * the caller then frees it with snapshot_free (from any thread), so that
+ * an event loop never pays for freeing a whole site. NULL: false. */
+bool snapshot_release(struct snapshot *s);
+void snapshot_free(struct snapshot *s);
 /* Snapshots made and not yet freed, in this process; any thread. */
 unsigned snapshot_alive(void);
 

@@ -4,6 +4,7 @@ real clients: Python's ssl module for Gemini, raw sockets and curl for
 Gopher. Every socket has a timeout, so a broken server fails a test
 instead of hanging it."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +29,13 @@ tags: [{tags}]
 ---
 {body}
 """
+
+
+# TIME PROTO CLIENT STATUS BYTES MSms END "REQUEST"
+ACCESS_LINE = re.compile(
+    r'^(?P<time>\S+) (?P<proto>gemini|gopher) (?P<client>\S+) '
+    r'(?P<status>\S+) (?P<bytes>\d+) (?P<ms>[\d.]+)ms (?P<end>\w+) '
+    r'"(?P<request>.*)"$')
 
 
 def free_port():
@@ -124,6 +132,19 @@ class Pollux:
         self.err.flush()
         with open(self.err.name, "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+    def access_log(self):
+        """The access log so far, one dict a line: time, proto, client,
+        status, bytes (int), ms (float), end, request (as escaped)."""
+        entries = []
+        for line in self.stdout().splitlines():
+            m = ACCESS_LINE.match(line)
+            if m:
+                e = m.groupdict()
+                e["bytes"] = int(e["bytes"])
+                e["ms"] = float(e["ms"])
+                entries.append(e)
+        return entries
 
     def open_fds(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))

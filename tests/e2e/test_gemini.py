@@ -254,7 +254,7 @@ class Gemini(unittest.TestCase):
         self.get("gemini://localhost/\x1b[31m\"evil\r\n")
         time.sleep(0.2)
         log = self.srv.stdout()
-        self.assertRegex(log, r"gemini 127\.0\.0\.1 20 \d+ [\d.]+ms \"gemini://localhost:\d+/tags/\"")
+        self.assertRegex(log, r"gemini 127\.0\.0\.1 20 \d+ [\d.]+ms done \"gemini://localhost:\d+/tags/\"")
         self.assertIn("\\x1B[31m\\x22evil", log)
         for line in log.splitlines():
             self.assertNotIn("\x1b", line)

@@ -178,7 +178,7 @@ class Gopher(unittest.TestCase):
         gopher(self.port, b"/tags/\r\n")
         time.sleep(0.2)
         self.assertRegex(self.srv.stdout(),
-                         r"gopher 127\.0\.0\.1 20 \d+ [\d.]+ms \"/tags/\"")
+                         r"gopher 127\.0\.0\.1 ok \d+ [\d.]+ms done \"/tags/\"")
 
 
 class GopherLimits(unittest.TestCase):
