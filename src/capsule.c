@@ -482,11 +482,11 @@ static void load_posts(struct load *L)
 
 static int cmp_tag(const void *a, const void *b)
 {
-	return strcmp(((const struct tag *)a)->name, ((const struct tag *)b)->name);
+	return strcmp(((const struct tag *)a)->path, ((const struct tag *)b)->path);
 }
 
 struct tag_pair {
-	const char *tag;
+	struct post_tag *tag;
 	struct post *post;
 	size_t order;          /* keeps qsort stable: posts stay newest first */
 };
@@ -494,14 +494,66 @@ struct tag_pair {
 static int cmp_pair(const void *a, const void *b)
 {
 	const struct tag_pair *x = a, *y = b;
-	int c = strcmp(x->tag, y->tag);
+	int c = strcmp(x->tag->path, y->tag->path);
 	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static void note(struct site *s, const char *file, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A line for --check that is no problem: kept until --check says it. */
+static void note(struct site *s, const char *file, unsigned line,
+    const char *fmt, ...)
+{
+	char shown[512], msg[1024];
+	struct buf b = {0};
+	va_list ap;
+	log_escape(shown, sizeof shown, file, strlen(file));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	buf_printf(&b, "%s:%u: note: %s", shown, line, msg);
+	s->notes = xrealloc(s->notes, (s->nnotes + 1) * sizeof *s->notes);
+	s->notes[s->nnotes++] = buf_take(&b, NULL);
+}
+
+/* One tag of pairs[0..n), which share a path: shown as the oldest post
+ * spells it (the first spelling used, which a new post cannot change),
+ * and every post's copy of the name made that one. */
+static void one_tag(struct site *s, struct tag *tag, struct tag_pair *pairs,
+    size_t n)
+{
+	const struct tag_pair *first = &pairs[n - 1];
+	tag->name = xstrdup(first->tag->name);
+	tag->path = xstrdup(first->tag->path);
+	tag->nposts = n;
+	tag->posts = xcalloc(n, sizeof *tag->posts);
+	for (size_t m = 0; m < n; m++)
+		tag->posts[m] = pairs[m].post;
+	/* Each other spelling, said once, where its oldest post has it. */
+	for (size_t m = n - 1; m-- > 0;) {
+		const struct post_tag *t = pairs[m].tag;
+		bool said = strcmp(t->name, tag->name) == 0;
+		for (size_t k = m + 1; !said && k < n - 1; k++)
+			said = strcmp(pairs[k].tag->name, t->name) == 0;
+		if (!said)
+			note(s, pairs[m].post->file, t->line, "tag \"%s\" is the "
+			    "tag \"%s\" (/tags/%s/), shown as first spelled in %s",
+			    t->name, tag->name, tag->path, first->post->file);
+	}
+	for (size_t m = 0; m < n; m++) {
+		struct post_tag *t = pairs[m].tag;
+		if (strcmp(t->name, tag->name) != 0) {
+			free(t->name);
+			t->name = xstrdup(tag->name);
+		}
+	}
 }
 
 static void build_tags(struct site *s)
 {
 	/* Collect every (tag, post) pair in post order, so each tag's list is
-	 * newest first; then group them by name. */
+	 * newest first; then group them by path. */
 	size_t npairs = 0;
 	for (size_t i = 0; i < s->nposts; i++)
 		npairs += s->posts[i].ntags;
@@ -509,21 +561,17 @@ static void build_tags(struct site *s)
 	size_t k = 0;
 	for (size_t i = 0; i < s->nposts; i++)
 		for (size_t t = 0; t < s->posts[i].ntags; t++, k++)
-			pairs[k] = (struct tag_pair){s->posts[i].tags[t],
+			pairs[k] = (struct tag_pair){&s->posts[i].tags[t],
 			    &s->posts[i], k};
 	qsort(pairs, npairs, sizeof *pairs, cmp_pair);
 
 	s->tags = xcalloc(npairs ? npairs : 1, sizeof *s->tags);
 	for (size_t i = 0; i < npairs;) {
 		size_t j = i;
-		while (j < npairs && strcmp(pairs[j].tag, pairs[i].tag) == 0)
+		while (j < npairs && strcmp(pairs[j].tag->path,
+		    pairs[i].tag->path) == 0)
 			j++;
-		struct tag *tag = &s->tags[s->ntags++];
-		tag->name = xstrdup(pairs[i].tag);
-		tag->nposts = j - i;
-		tag->posts = xcalloc(tag->nposts, sizeof *tag->posts);
-		for (size_t m = i; m < j; m++)
-			tag->posts[m - i] = pairs[m].post;
+		one_tag(s, &s->tags[s->ntags++], pairs + i, j - i);
 		i = j;
 	}
 	free(pairs);
@@ -728,9 +776,13 @@ void site_free(struct site *s)
 	free(s->posts);
 	for (size_t i = 0; i < s->ntags; i++) {
 		free(s->tags[i].name);
+		free(s->tags[i].path);
 		free(s->tags[i].posts);
 	}
 	free(s->tags);
+	for (size_t i = 0; i < s->nnotes; i++)
+		free(s->notes[i]);
+	free(s->notes);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		free(s->files[i].path);
 		free(s->files[i].data);

@@ -90,8 +90,14 @@ void feed_atom(struct buf *out, const struct site *site, const char *title,
 		link(out, "    ", "alternate", url.data);
 		if (p->summary)
 			element(out, "    ", "summary", p->summary);
-		for (size_t t = 0; t < p->ntags; t++)
-			buf_printf(out, "    <category term=\"%s\"/>\n", p->tags[t]);
+		/* term is what a machine compares, label what a reader sees. */
+		for (size_t t = 0; t < p->ntags; t++) {
+			buf_puts(out, "    <category term=\"");
+			xml_text(out, p->tags[t].path);
+			buf_puts(out, "\" label=\"");
+			xml_text(out, p->tags[t].name);
+			buf_puts(out, "\"/>\n");
+		}
 		buf_puts(out, "  </entry>\n");
 	}
 	buf_free(&url);

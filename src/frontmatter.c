@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "pollux/post.h"
+#include "pollux/search.h"
 #include "pollux/util.h"
 
 #define FRONT_MATTER_MAX (64u << 10)
@@ -50,24 +51,59 @@ bool path_segment_safe(const char *s)
 	return true;
 }
 
-int tag_normalise(char *tag)
+/* '#' is a sharp where it is one: after a letter, ending a word. */
+static bool sharp_at(const char *s, size_t n, bool after_letter)
 {
-	char *start = tag + strspn(tag, " \t");
-	size_t n = strlen(start);
-	while (n && (start[n - 1] == ' ' || start[n - 1] == '\t'))
-		n--;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)start[i];
-		if (c == ' ' || c == '\t') {
-			if (o && tag[o - 1] != '-')
-				tag[o++] = '-';
+	char f[4];
+	size_t len;
+	bool sep;
+	if (!after_letter)
+		return false;
+	if (n == 1)
+		return true;
+	search_fold_char(s + 1, n - 1, f, &len, &sep);
+	return sep;
+}
+
+char *tag_path(const char *name)
+{
+	struct buf b = {0};
+	size_t n = strlen(name);
+	bool dash = false, letter = false;
+	for (size_t i = 0; i < n;) {
+		const char *word = NULL;
+		char f[4];
+		size_t len = 0;
+		bool sep = false;
+		if (name[i] == '+') {
+			word = "plus";
+			i++;
+		} else if (name[i] == '#' && sharp_at(name + i, n - i, letter)) {
+			word = "sharp";
+			i++;
 		} else {
-			tag[o++] = (char)tolower(c);
+			i += search_fold_char(name + i, n - i, f, &len, &sep);
+		}
+		if (word) {
+			buf_printf(&b, "%s%s", b.len ? "-" : "", word);
+			dash = true;
+			letter = false;
+		} else if (len) {
+			if (dash && b.len)
+				buf_putc(&b, '-');
+			buf_put(&b, f, len);
+			dash = false;
+			letter = !(len == 1 && isdigit((unsigned char)f[0]));
+		} else if (sep) {
+			dash = true;
+			letter = false;
 		}
 	}
-	tag[o] = '\0';
-	return path_segment_safe(tag) ? 0 : -1;
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b, NULL);
 }
 
 void post_clear(struct post *p)
@@ -78,8 +114,10 @@ void post_clear(struct post *p)
 	free(p->summary);
 	free(p->slug);
 	free(p->lang);
-	for (size_t i = 0; i < p->ntags; i++)
-		free(p->tags[i]);
+	for (size_t i = 0; i < p->ntags; i++) {
+		free(p->tags[i].name);
+		free(p->tags[i].path);
+	}
 	free(p->tags);
 	memset(p, 0, sizeof *p);
 }
@@ -225,39 +263,64 @@ static char *trimmed(const char *s)
 	return xstrndup(s, n);
 }
 
-/* Adds one tag, normalised; duplicates are dropped. A tag that is not
- * safe in a path is reported on its own line, a limit on the line of the
- * tags: key (key_line). */
+/* A tag's name as shown: trimmed, every run of spaces (or anything a
+ * line cannot hold) one space. */
+static char *tag_name(const char *raw)
+{
+	struct buf b = {0};
+	bool space = false;
+	for (const char *s = raw; *s; s++) {
+		if ((unsigned char)*s <= ' ' || *s == 0x7F) {
+			space = b.len > 0;
+			continue;
+		}
+		if (space)
+			buf_putc(&b, ' ');
+		space = false;
+		buf_putc(&b, *s);
+	}
+	if (!b.len) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b, NULL);
+}
+
+/* Adds one tag; a second spelling of one path is dropped. A tag with no
+ * path is reported on its own line, a limit on the line of the tags: key
+ * (key_line). */
 static int add_tag(struct post *p, const char *raw, unsigned line,
     unsigned key_line, struct fm_error *err)
 {
-	char *tag = trimmed(raw);
-	if (!*tag) {
-		free(tag);
+	char *name = tag_name(raw), *path = NULL;
+	if (!name)
 		return 0;
-	}
-	int unsafe = tag_normalise(tag);
 	int rc = 0;
-	if (strlen(tag) > POST_TAG_BYTES_MAX)
+	if (strlen(name) > POST_TAG_BYTES_MAX)
 		rc = fail(err, key_line, "tag \"%.40s...\" is longer than %d "
-		    "bytes", tag, POST_TAG_BYTES_MAX);
-	else if (unsafe < 0)
-		rc = fail(err, line, "tag \"%s\" is not safe in a path "
-		    "(use letters, digits, '-', '_' and '.')", raw);
+		    "bytes", name, POST_TAG_BYTES_MAX);
+	else if (!(path = tag_path(name)))
+		rc = fail(err, line, "tag \"%s\" has no letter or digit to make "
+		    "its path of", name);
+	else if (strlen(path) > TAG_PATH_MAX)
+		rc = fail(err, line, "tag \"%s\" makes a path of %zu bytes, "
+		    "longer than %d", name, strlen(path), TAG_PATH_MAX);
 	for (size_t i = 0; rc == 0 && i < p->ntags; i++)
-		if (strcmp(p->tags[i], tag) == 0) {
-			free(tag);
+		if (strcmp(p->tags[i].path, path) == 0) {
+			free(name);
+			free(path);
 			return 0;
 		}
 	if (rc == 0 && p->ntags == POST_TAGS_MAX)
 		rc = fail(err, key_line, "more than %d tags; a post may have "
 		    "at most %d", POST_TAGS_MAX, POST_TAGS_MAX);
 	if (rc < 0) {
-		free(tag);
+		free(name);
+		free(path);
 		return rc;
 	}
 	p->tags = xrealloc(p->tags, (p->ntags + 1) * sizeof *p->tags);
-	p->tags[p->ntags++] = tag;
+	p->tags[p->ntags++] = (struct post_tag){name, path, line};
 	return 0;
 }
 
@@ -279,8 +342,7 @@ enum key { K_TITLE, K_SUMMARY, K_DATE, K_UPDATED, K_TAGS, K_READ_TIME,
 static enum key key_of(const char *k)
 {
 	static const char *names[] = {"title", "summary", "date", "updated",
-	    "tags",
-	    "read_time", "draft", "slug", "lang"};
+	    "tags", "read_time", "draft", "slug", "lang"};
 	for (int i = 0; i < K_OTHER; i++)
 		if (strcmp(k, names[i]) == 0)
 			return (enum key)i;

@@ -192,7 +192,7 @@ void post_meta(struct buf *out, const struct post *p, bool with_date)
 		buf_printf(out, "%s · ", p->date);
 	buf_printf(out, "%u min read", p->read_time);
 	for (size_t t = 0; t < p->ntags; t++)
-		buf_printf(out, "%s%s", t ? ", " : " · ", p->tags[t]);
+		buf_printf(out, "%s%s", t ? ", " : " · ", p->tags[t].name);
 }
 
 static void runs_text(const struct model *pg, struct runs r, struct buf *out)

@@ -215,10 +215,10 @@ static void post_page(struct build *b, size_t i)
 	model_end(pg);
 	for (size_t t = 0; t < p->ntags; t++) {
 		text.len = 0;
-		buf_printf(&text, "/tags/%s/", p->tags[t]);
+		buf_printf(&text, "/tags/%s/", p->tags[t].path);
 		char *tag = xstrdup(text.data);
 		text.len = 0;
-		buf_printf(&text, "#%s", p->tags[t]);
+		buf_printf(&text, "#%s", p->tags[t].name);
 		model_link(pg, LINK_TAG, tag, text.data, NULL, BLOCK_NAV);
 		free(tag);
 	}
@@ -290,7 +290,7 @@ static void tags(struct build *b)
 	struct model *pg = model_new(text.data);
 	for (size_t i = 0; i < site->ntags; i++) {
 		const struct tag *t = &site->tags[i];
-		snprintf(path, sizeof path, "/tags/%s/", t->name);
+		snprintf(path, sizeof path, "/tags/%s/", t->path);
 		snprintf(label, sizeof label, "%s (%zu post%s)", t->name, t->nposts,
 		    t->nposts == 1 ? "" : "s");
 		model_link(pg, LINK_TAG, path, label, NULL, 0);
@@ -309,19 +309,19 @@ static void tags(struct build *b)
 		for (size_t k = 0; k < t->nposts; k++)
 			model_link(pg, LINK_POST, "", t->posts[k]->title, t->posts[k],
 			    BLOCK_CARD);
-		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->name);
+		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->path);
 		model_link(pg, LINK_FEED, path, "Atom feed of this tag", NULL, 0);
 		model_link(pg, LINK_MENU, "/tags/", "All tags", NULL, 0);
 		model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
-		snprintf(path, sizeof path, "/tags/%s/", t->name);
+		snprintf(path, sizeof path, "/tags/%s/", t->path);
 		publish(b, pg, path, site->lang, path, NULL);
 		char noslash[160];
-		snprintf(noslash, sizeof noslash, "/tags/%s", t->name);
+		snprintf(noslash, sizeof noslash, "/tags/%s", t->path);
 		snapshot_add_redirect(b->s, PROTO_GEMINI, noslash, path);
 		text.len = 0;
 		buf_printf(&text, "%s: %s", site->title, t->name);
 		char feed_path[180];
-		snprintf(feed_path, sizeof feed_path, "/tags/%s/atom.xml", t->name);
+		snprintf(feed_path, sizeof feed_path, "/tags/%s/atom.xml", t->path);
 		feed(b, feed_path, text.data, path, t->posts, t->nposts);
 	}
 	buf_free(&text);
@@ -520,16 +520,24 @@ static void search_index(struct build *b)
 	const struct site *site = b->site;
 	struct search_doc *docs = xcalloc(site->nposts ? site->nposts : 1,
 	    sizeof *docs);
+	size_t ntags = 0;
+	for (size_t i = 0; i < site->nposts; i++)
+		ntags += site->posts[i].ntags;
+	const char **names = xcalloc(ntags ? ntags : 1, sizeof *names), **at =
+	    names;
 	for (size_t i = 0; i < site->nposts; i++) {
 		const struct post *p = &site->posts[i];
-		docs[i] = (struct search_doc){p->title,
-		    (const char *const *)p->tags, p->ntags, p->summary,
+		for (size_t t = 0; t < p->ntags; t++)
+			at[t] = p->tags[t].name;
+		docs[i] = (struct search_doc){p->title, at, p->ntags, p->summary,
 		    b->texts[i].data ? b->texts[i].data : "", b->texts[i].len};
+		at += p->ntags;
 	}
 	snapshot_set_search(b->s, search_index_build(docs, site->nposts));
 	for (size_t i = 0; i < site->nposts; i++)
 		buf_free(&b->texts[i]);
 	free(b->texts);
+	free(names);
 	free(docs);
 }
 

@@ -68,8 +68,8 @@ static const struct post *post_by_slug(const struct site *site,
 static bool is_tag(const struct site *site, const char *name, size_t n)
 {
 	for (size_t i = 0; i < site->ntags; i++)
-		if (strlen(site->tags[i].name) == n &&
-		    memcmp(site->tags[i].name, name, n) == 0)
+		if (strlen(site->tags[i].path) == n &&
+		    memcmp(site->tags[i].path, name, n) == 0)
 			return true;
 	return false;
 }

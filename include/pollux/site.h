@@ -8,7 +8,9 @@
 #include "post.h"
 
 struct tag {
-	char *name;
+	char *name;            /* as shown: the spelling of the oldest post
+	                          that has the tag ("C++") */
+	char *path;            /* its path segment, tag_path(name) */
 	struct post **posts;   /* newest first; pointers into site.posts */
 	size_t nposts;
 };
@@ -27,7 +29,7 @@ struct site {
 
 	struct post *posts;    /* published only, newest first (ties: by slug) */
 	size_t nposts;
-	struct tag *tags;      /* sorted by name */
+	struct tag *tags;      /* sorted by path */
 	size_t ntags;
 	char **dirs;           /* served subdirectories of static files, "/images/" */
 	size_t ndirs;
@@ -39,6 +41,9 @@ struct site {
 
 	unsigned problems;     /* reported and skipped items */
 	unsigned drafts;       /* drafts seen and withheld */
+	char **notes;          /* "FILE:LINE: ..." lines for --check that are
+	                          no problem (two spellings of one tag) */
+	size_t nnotes;
 
 	/* Lookup indexes for links between posts (capsule.c's own). */
 	struct post **by_slug, **by_stem;

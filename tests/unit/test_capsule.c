@@ -70,11 +70,19 @@ static void loads_good_posts_newest_first(void **state)
 	assert_string_equal(s->posts[0].slug, "custom-slug");
 	assert_string_equal(s->posts[1].slug, "older");
 	assert_int_equal(s->posts[1].read_time, 1);
+	/* One tag for "Linux" and "linux", shown as the older post spells
+	 * it, in every post; the other spelling is a note, not a problem. */
 	assert_int_equal(s->ntags, 2);
-	assert_string_equal(s->tags[0].name, "linux");
+	assert_string_equal(s->tags[0].name, "Linux");
+	assert_string_equal(s->tags[0].path, "linux");
 	assert_int_equal(s->tags[0].nposts, 2);
 	assert_ptr_equal(s->tags[0].posts[0], &s->posts[0]);
-	assert_string_equal(s->tags[1].name, "retail-tech");
+	assert_string_equal(s->posts[0].tags[0].name, "Linux");
+	assert_string_equal(s->tags[1].name, "Retail Tech");
+	assert_string_equal(s->tags[1].path, "retail-tech");
+	assert_int_equal(s->nnotes, 1);
+	assert_non_null(strstr(s->notes[0], "posts/2026-03-04-newer.md:4: note: "
+	    "tag \"linux\" is the tag \"Linux\" (/tags/linux/)"));
 	site_free(s);
 }
 
