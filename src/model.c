@@ -190,6 +190,10 @@ void post_meta(struct buf *out, const struct post *p, bool with_date)
 {
 	if (with_date)
 		buf_printf(out, "%s · ", p->date);
+	/* Only the post's own page: index cards stay one date each, the one
+	 * the dated link line carries. */
+	if (with_date && p->updated[0])
+		buf_printf(out, "updated %s · ", p->updated);
 	buf_printf(out, "%u min read", p->read_time);
 	for (size_t t = 0; t < p->ntags; t++)
 		buf_printf(out, "%s%s", t ? ", " : " · ", p->tags[t].name);

@@ -169,7 +169,8 @@ void model_plain_text(const struct model *pg, size_t from, size_t to,
     struct buf *out);
 
 /* A post's facts as pages show them: "14 min read · iot, esp32" (with the
- * date first when with_date: "2026-03-28 · 14 min read · iot, esp32"). */
+ * date first when with_date: "2026-03-28 · 14 min read · iot, esp32", and
+ * after it "updated 2026-04-02 · " when the post has updated:). */
 void post_meta(struct buf *out, const struct post *p, bool with_date);
 
 #endif

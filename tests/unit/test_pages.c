@@ -57,6 +57,9 @@ static int setup(void **state)
 	put("posts/2026-02-03-second.md", POST("Second post with a title far "
 	    "too long for one line of any menu or text, so it wraps", "2026-02-03",
 	    "iot, long", "Back to [the first](first.md).\n"));
+	put("posts/2026-02-10-fixed.md", "---\ntitle: Fixed\n"
+	    "date: 2026-02-10T09:30:00+05:30\nupdated: 2026-02-12 08:00\n"
+	    "tags: [C++]\n---\nCorrected.\n");
 	/* A title of 38 wide characters: 76 columns. */
 	put("posts/2026-03-04-wide.md", POST(
 	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe9\x95\xb7\xe3"
@@ -230,6 +233,18 @@ static void test_post_menu_and_text(void **state)
 	    "Newer: "));
 }
 
+static void test_updated_after_the_date(void **state)
+{
+	(void)state;
+	/* On the post's page, each protocol; cards keep their one date. */
+	const char *want = "2026-02-10 · updated 2026-02-12 · 1 min read · C++";
+	assert_non_null(strstr(page(PROTO_GEMINI, "/posts/fixed.gmi"), want));
+	assert_non_null(strstr(page(PROTO_GOPHER, "/posts/fixed/"), want));
+	assert_non_null(strstr(page(PROTO_GOPHER, "/posts/fixed.txt"), want));
+	assert_null(strstr(page(PROTO_GEMINI, "/"), "updated"));
+	assert_null(strstr(page(PROTO_GEMINI, "/posts/first.gmi"), "updated"));
+}
+
 static void test_index_cards(void **state)
 {
 	(void)state;
@@ -308,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_site_links),
 		cmocka_unit_test(test_gemtext_reader),
 		cmocka_unit_test(test_post_menu_and_text),
+		cmocka_unit_test(test_updated_after_the_date),
 		cmocka_unit_test(test_index_cards),
 		cmocka_unit_test(test_author_pages),
 		cmocka_unit_test(test_url_pages),
