@@ -34,6 +34,7 @@ struct load {
 	char root[PATH_MAX];      /* realpath of the capsule */
 	size_t rootlen;           /* 0 when the capsule is "/" (chrooted) */
 	size_t capreadable;
+	size_t capredirects;
 	unsigned long long file_bytes;
 	bool failed;              /* the whole load fails, because: */
 	char failed_why[PATH_MAX + 100];
@@ -224,6 +225,82 @@ static struct dirent *next_entry(struct load *L, DIR *d, const char *rel)
 
 /* --- site.yaml ------------------------------------------------------- */
 
+static void add_redirect(struct load *L, struct redirect r)
+{
+	struct site *s = L->site;
+	if (s->nredirects == L->capredirects) {
+		L->capredirects = L->capredirects ? L->capredirects * 2 : 16;
+		s->redirects = xrealloc(s->redirects,
+		    L->capredirects * sizeof *s->redirects);
+	}
+	s->redirects[s->nredirects++] = r;
+}
+
+static char *trimmed_copy(const char *v)
+{
+	v += strspn(v, " \t");
+	size_t n = strlen(v);
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return xstrndup(v, n);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ?
+	    (const char *)n->data.scalar.value : NULL;
+}
+
+/* redirects: a list of "- from: /old" "  to: /new" pairs. */
+static void site_redirects(struct load *L, yaml_document_t *doc,
+    yaml_node_t *list, unsigned line)
+{
+	if (list->type != YAML_SEQUENCE_NODE) {
+		problem(L, "site.yaml", line, "redirects must be a list of "
+		    "from: and to: pairs");
+		return;
+	}
+	for (yaml_node_item_t *it = list->data.sequence.items.start;
+	    it < list->data.sequence.items.top; it++) {
+		yaml_node_t *m = yaml_document_get_node(doc, *it);
+		unsigned at = (unsigned)m->start_mark.line + 1;
+		const char *from = NULL, *to = NULL, *why;
+		bool odd = m->type != YAML_MAPPING_NODE;
+		for (yaml_node_pair_t *p = odd ? NULL : m->data.mapping.pairs.start;
+		    p && p < m->data.mapping.pairs.top; p++) {
+			const char *k = scalar(yaml_document_get_node(doc, p->key));
+			const char *v = scalar(yaml_document_get_node(doc,
+			    p->value));
+			if (k && v && strcmp(k, "from") == 0 && !from)
+				from = v;
+			else if (k && v && strcmp(k, "to") == 0 && !to)
+				to = v;
+			else
+				odd = true;
+		}
+		if (odd || !from || !to) {
+			problem(L, "site.yaml", at, "a redirect is two paths, "
+			    "from: and to:, and nothing else; ignored");
+			continue;
+		}
+		char *path = alias_path(from, "/", &why), *target;
+		if (!path) {
+			problem(L, "site.yaml", at, "redirect from \"%.60s\" %s; "
+			    "ignored", from, why);
+			continue;
+		}
+		if (!(target = alias_path(to, "/", &why))) {
+			problem(L, "site.yaml", at, "redirect to \"%.60s\" %s; "
+			    "ignored", to, why);
+			free(path);
+			continue;
+		}
+		free(target);   /* checked; links resolve it as written */
+		add_redirect(L, (struct redirect){path, trimmed_copy(to), NULL,
+		    "site.yaml", at});
+	}
+}
+
 static void site_yaml(struct load *L)
 {
 	struct site *s = L->site;
@@ -252,6 +329,10 @@ static void site_yaml(struct load *L)
 		yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
 		unsigned line = (unsigned)k->start_mark.line + 1;
+		if (scalar(k) && strcmp(scalar(k), "redirects") == 0) {
+			site_redirects(L, &doc, v, line);
+			continue;
+		}
 		if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
 			problem(L, "site.yaml", line, "values must be plain text");
 			continue;
@@ -578,6 +659,68 @@ static void build_tags(struct site *s)
 	qsort(s->tags, s->ntags, sizeof *s->tags, cmp_tag);
 }
 
+/* --- moved paths ----------------------------------------------------- */
+
+static int cmp_redirect_at(const void *a, const void *b, void *ctx)
+{
+	const struct redirect *r = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(r[x].from, r[y].from);
+	return c ? c : (x > y) - (x < y);
+}
+
+/* site.yaml's redirects (read already), then every post's aliases, newest
+ * post first, sorted by path: a path moved twice keeps the first. */
+static void build_redirects(struct load *L)
+{
+	struct site *s = L->site;
+	for (size_t i = 0; i < s->nposts; i++) {
+		struct post *p = &s->posts[i];
+		for (size_t a = 0; a < p->naliases; a++)
+			add_redirect(L, (struct redirect){xstrdup(
+			    p->aliases[a].path), NULL, p, p->file,
+			    p->aliases[a].line});
+	}
+	size_t n = s->nredirects, kept = 0;
+	if (!n)
+		return;
+	size_t *at = xcalloc(n, sizeof *at);
+	for (size_t i = 0; i < n; i++)
+		at[i] = i;
+	qsort_r(at, n, sizeof *at, cmp_redirect_at, s->redirects);
+	struct redirect *out = xcalloc(n, sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		struct redirect *r = &s->redirects[at[i]];
+		if (kept && strcmp(out[kept - 1].from, r->from) == 0) {
+			char shown[256];
+			log_escape(shown, sizeof shown, r->from, strlen(r->from));
+			problem(L, r->file, r->line, "%s is already moved by "
+			    "%s:%u; ignored", shown, out[kept - 1].file,
+			    out[kept - 1].line);
+			free(r->from);
+			free(r->to);
+			continue;
+		}
+		out[kept++] = *r;
+	}
+	free(at);
+	free(s->redirects);
+	s->redirects = out;
+	s->nredirects = kept;
+}
+
+static int cmp_redirect(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct redirect *)elem)->from);
+}
+
+const struct redirect *site_find_redirect(const struct site *s,
+    const char *path)
+{
+	return s->nredirects ? bsearch(path, s->redirects, s->nredirects,
+	    sizeof *s->redirects, cmp_redirect) : NULL;
+}
+
 /* --- static files ---------------------------------------------------- */
 
 struct walk {
@@ -749,6 +892,7 @@ struct site *capsule_load(const char *dir, const struct site *prev)
 	load_intro(L);
 	load_posts(L);
 	build_tags(s);
+	build_redirects(L);
 
 	struct walk w = {.load = L};
 	walk(&w, "", 0);
@@ -780,6 +924,11 @@ void site_free(struct site *s)
 		free(s->tags[i].posts);
 	}
 	free(s->tags);
+	for (size_t i = 0; i < s->nredirects; i++) {
+		free(s->redirects[i].from);
+		free(s->redirects[i].to);
+	}
+	free(s->redirects);
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
 	free(s->notes);

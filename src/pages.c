@@ -3,6 +3,7 @@
  * menu and text each), tags, folders, the author's own .md and .gmi pages;
  * then feeds, robots.txt, caps.txt, static files and "URL:" pages. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 #include "pollux/feed.h"
 #include "pollux/gemtext.h"
 #include "pollux/gmiread.h"
+#include "pollux/gophermap.h"
 #include "pollux/gophertext.h"
+#include "pollux/log.h"
 #include "pollux/markdown.h"
 #include "pollux/mime.h"
 #include "pollux/pages.h"
@@ -30,7 +33,21 @@ struct build {
 	struct url_list urls;      /* sent through "URL:" by the menus */
 	struct gopher_out g;
 	struct buf *texts;         /* each post's body as plain text */
+	unsigned problems;         /* reported while building */
 };
+
+static void problem(struct build *b, const char *file, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void problem(struct build *b, const char *file, unsigned line,
+    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_problem(file, line, fmt, ap);
+	va_end(ap);
+	b->problems++;
+}
 
 /* ---- writing a model ----------------------------------------------- */
 
@@ -514,6 +531,89 @@ static void static_files(struct build *b)
 	}
 }
 
+/* ---- moved pages --------------------------------------------------- */
+
+static bool served(const struct snapshot *s, const char *path)
+{
+	return snapshot_find(s, PROTO_GEMINI, path, strlen(path)) ||
+	    snapshot_find(s, PROTO_GOPHER, path, strlen(path));
+}
+
+/* from (no page of its own) answers as the page l names: Gemini with a 31
+ * to its address; Gopher, which has no redirect, with that page itself,
+ * when Gopher has it. */
+static void moved_to(struct build *b, const char *from, const struct link *l)
+{
+	struct buf to = {0};
+	gemtext_address(&to, l);
+	snapshot_add_redirect(b->s, PROTO_GEMINI, from, to.data);
+	buf_free(&to);
+	struct gopher_item it;
+	if (!gopher_address(l, &b->g.host, &it))
+		return;
+	const struct page *pg = snapshot_find(b->s, PROTO_GOPHER,
+	    it.selector.data, it.selector.len);
+	if (pg && !pg->redirect) {
+		/* Copied out first: adding a page may move the table. */
+		const char *body = pg->body;
+		size_t len = pg->body_len;
+		snapshot_add_borrowed(b->s, PROTO_GOPHER, from, "", body, len);
+	}
+	gopher_item_free(&it);
+}
+
+/* Aliases and site.yaml's redirects, once every real page is in: one that
+ * names a served page is reported and left out, so it never hides one. On
+ * Gopher an old path ending in ".txt" serves a post's text, any other its
+ * menu (an old folder-like path was a menu, and a .gmi page is one). */
+static void moved(struct build *b)
+{
+	const struct site *site = b->site;
+	snapshot_seal(b->s);    /* to look up the real pages */
+	for (size_t i = 0; i < site->nredirects; i++) {
+		const struct redirect *r = &site->redirects[i];
+		char shown[256];
+		log_escape(shown, sizeof shown, r->from, strlen(r->from));
+		if (served(b->s, r->from)) {
+			problem(b, r->file, r->line, "%s is a page pollux serves; "
+			    "not moved", shown);
+			continue;
+		}
+		struct link l = {LINK_POST, "", "", r->post};
+		char *target = NULL;
+		if (!r->post) {
+			l.to = site_link(site, "/", r->to, &target, &l.post);
+			l.target = target ? target : "";
+			if (l.to == LINK_URL || !site_link_found(site, l.to,
+			    l.target)) {
+				problem(b, r->file, r->line, "redirect to %s: not "
+				    "found", r->to);
+				free(target);
+				continue;
+			}
+		}
+		if (l.post && ends_with(r->from, ".txt"))
+			l.to = LINK_POST_TEXT;
+		else if (l.post)
+			l.to = LINK_POST;
+		moved_to(b, r->from, &l);
+		/* "/2024/05/old/" asked as "/2024/05/old" too, as a folder is;
+		 * Gopher finds that one by itself. */
+		size_t n = strlen(r->from);
+		if (n > 1 && r->from[n - 1] == '/') {
+			char *bare = xstrndup(r->from, n - 1);
+			if (!served(b->s, bare) && !site_find_redirect(site, bare)) {
+				struct buf to = {0};
+				gemtext_address(&to, &l);
+				snapshot_add_redirect(b->s, PROTO_GEMINI, bare, to.data);
+				buf_free(&to);
+			}
+			free(bare);
+		}
+		free(target);
+	}
+}
+
 /* The index of every post's title, tags, summary and text. */
 static void search_index(struct build *b)
 {
@@ -541,7 +641,7 @@ static void search_index(struct build *b)
 	free(docs);
 }
 
-void pages_build(struct snapshot *s, const struct site *site,
+unsigned pages_build(struct snapshot *s, const struct site *site,
     const struct config *cfg)
 {
 	struct build b = {.s = s, .site = site, .cfg = cfg};
@@ -567,7 +667,9 @@ void pages_build(struct snapshot *s, const struct site *site,
 	caps(&b);
 	static_files(&b);
 	url_pages(&b);
+	moved(&b);
 	url_list_free(&b.urls);
+	return b.problems;
 }
 
 /* ---- search results: the one page made per request ----------------- */

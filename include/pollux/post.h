@@ -15,6 +15,12 @@ struct post_tag {
 	unsigned line;     /* where the post names it, for messages */
 };
 
+/* An old address of a post (front matter "aliases:"), answered by it. */
+struct post_alias {
+	char *path;        /* as served: '/'-rooted, decoded; owned */
+	unsigned line;
+};
+
 struct post {
 	char *file;        /* path relative to the capsule, for messages */
 	char *text;        /* the whole file, NUL-terminated; owned */
@@ -34,6 +40,8 @@ struct post {
 	long long updated_epoch;
 	struct post_tag *tags; /* in the order written, one per path */
 	size_t ntags;
+	struct post_alias *aliases;
+	size_t naliases;
 	unsigned read_time; /* minutes; 0 means "compute from the words" */
 	bool draft;
 
@@ -68,6 +76,12 @@ int frontmatter_parse(const char *text, size_t len, struct post *p,
 #define TAG_PATH_MAX 100
 char *tag_path(const char *name);
 
+/* An old address as written in "aliases:" or site.yaml's redirects, as
+ * the path a request for it names: relative to dir ("/posts/") unless it
+ * starts with '/', escapes decoded, dot segments removed. Returns a
+ * malloc'd path, or NULL with *why set (a URL, a query, a control
+ * character, a dotfile, a path above the root or too long). */
+char *alias_path(const char *written, const char *dir, const char **why);
 /* True when s is usable as a slug/tag in a path: [a-z0-9._-], not starting
  * with '.' or '-', 1..100 bytes. */
 bool path_segment_safe(const char *s);

@@ -15,6 +15,17 @@ struct tag {
 	size_t nposts;
 };
 
+/* A path that moved: a post's alias, or one of site.yaml's redirects. */
+struct redirect {
+	char *from;            /* the old path as a request names it, decoded */
+	char *to;              /* site.yaml's target as written (a capsule
+	                          path); NULL for an alias */
+	const struct post *post;  /* an alias's post; NULL for a redirect */
+	const char *file;      /* where it is written: the post's file or
+	                          "site.yaml"; for messages */
+	unsigned line;
+};
+
 struct static_file {
 	char *path;            /* "/images/radar.png": served path, '/'-rooted */
 	char *data;            /* contents; owned */
@@ -31,6 +42,8 @@ struct site {
 	size_t nposts;
 	struct tag *tags;      /* sorted by path */
 	size_t ntags;
+	struct redirect *redirects; /* sorted by from, each from once */
+	size_t nredirects;
 	char **dirs;           /* served subdirectories of static files, "/images/" */
 	size_t ndirs;
 	struct static_file *files; /* sorted by path */
@@ -63,5 +76,9 @@ void site_free(struct site *s);
  * "./other.md", "/posts/other.md", "2026-01-02-other.md", or a slug.
  * Returns NULL when no post matches. */
 const struct post *site_find_post_link(const struct site *s, const char *url);
+
+/* The redirect whose from is path, or NULL. */
+const struct redirect *site_find_redirect(const struct site *s,
+    const char *path);
 
 #endif

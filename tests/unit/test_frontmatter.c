@@ -89,6 +89,22 @@ static void tag_syntaxes(void **state)
 		assert_string_equal(p.tags[i].path, paths[i]);
 	}
 	post_clear(&p);
+	/* Old addresses: a list or one path; relative to /posts/. */
+	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\naliases:\n"
+	    "  - /posts/old-name.gmi\n  - /2024/05/old-name/\n  - older.gmi\n"
+	    "  - /posts/old-name.gmi\n  - /a%20b/../caf%C3%A9\n---\n", &p, &err),
+	    0);
+	assert_int_equal(p.naliases, 4);
+	assert_string_equal(p.aliases[0].path, "/posts/old-name.gmi");
+	assert_int_equal(p.aliases[0].line, 5);
+	assert_string_equal(p.aliases[1].path, "/2024/05/old-name/");
+	assert_string_equal(p.aliases[2].path, "/posts/older.gmi");
+	assert_string_equal(p.aliases[3].path, "/café");
+	post_clear(&p);
+	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\n"
+	    "aliases: /old/\n---\n", &p, &err), 0);
+	assert_int_equal(p.naliases, 1);
+	post_clear(&p);
 }
 
 static void crlf_bom_and_dots(void **state)
@@ -203,6 +219,24 @@ static void bad_cases(void **state)
 		    "no letter or digit"},
 		{"---\ntitle: t\ndate: 2025-01-01\ntags:\n  - ok\n  - \"🚀\"\n---\n",
 		    6, "no letter or digit"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: {a: b}\n---\n", 4,
+		    "aliases must"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases:\n  - [x]\n---\n", 5,
+		    "each alias"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [gemini://h/x]\n---\n",
+		    4, "is a URL"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/a?b]\n---\n", 4,
+		    "query"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/../../x]\n---\n", 4,
+		    "above"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/.git/x]\n---\n", 4,
+		    "dotfile"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/a%0Ab]\n---\n", 4,
+		    "control"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/a%ZZ]\n---\n", 4,
+		    "escape"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/a%FF]\n---\n", 4,
+		    "UTF-8"},
 		{"---\ntitle: t\ndate: 2025-01-01\nread_time: -3\n---\n", 4, "read_time"},
 		{"---\ntitle: t\ndate: 2025-01-01\nread_time: soon\n---\n", 4, "read_time"},
 		{"---\ntitle: t\ndate: 2025-01-01\ndraft: maybe\n---\n", 4, "draft"},
@@ -352,6 +386,16 @@ static void limits(void **state)
 	post_clear(&p);
 	buf_free(&b);
 
+	/* At most 32 aliases. */
+	buf_puts(&b, "---\ntitle: t\ndate: 2025-01-01\naliases:\n");
+	for (int i = 0; i < 33; i++)
+		buf_printf(&b, "  - /old/%d/\n", i);
+	buf_puts(&b, "---\n");
+	assert_int_equal(parse(b.data, &p, &err), -1);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "more than 32 aliases"));
+	post_clear(&p);
+	buf_free(&b);
 
 	/* Title up to 300 bytes, summary up to 2048; the key's line is
 	 * named even when the value is a block scalar below it. */

@@ -49,7 +49,10 @@ static int setup(void **state)
 	(void)state;
 	snprintf(root, sizeof root, "/tmp/pollux-pages-XXXXXX");
 	assert_non_null(mkdtemp(root));
-	put("site.yaml", "title: Test Blog\nlanguage: en\n");
+	put("site.yaml", "title: Test Blog\nlanguage: en\nredirects:\n"
+	    "  - from: /old-notes/\n    to: /notes/\n"
+	    "  - from: /colophon.gmi\n    to: /\n"          /* a real page */
+	    "  - from: /lost\n    to: /nowhere.gmi\n");
 	put("index.md", "Welcome. Read the [about page](about.md).\n");
 	put("posts/2026-01-02-first.md", POST("First", "2026-01-02", "iot",
 	    "See [the second](2026-02-03-second.md), [a site](https://x.example/a)"
@@ -59,7 +62,8 @@ static int setup(void **state)
 	    "iot, long", "Back to [the first](first.md).\n"));
 	put("posts/2026-02-10-fixed.md", "---\ntitle: Fixed\n"
 	    "date: 2026-02-10T09:30:00+05:30\nupdated: 2026-02-12 08:00\n"
-	    "tags: [C++]\n---\nCorrected.\n");
+	    "tags: [C++]\naliases: [old-fixed.gmi, /2025/old-fixed/, "
+	    "/posts/old-fixed.txt, /about.gmi]\n---\nCorrected.\n");
 	/* A title of 38 wide characters: 76 columns. */
 	put("posts/2026-03-04-wide.md", POST(
 	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe9\x95\xb7\xe3"
@@ -245,6 +249,44 @@ static void test_updated_after_the_date(void **state)
 	assert_null(strstr(page(PROTO_GEMINI, "/posts/first.gmi"), "updated"));
 }
 
+static const struct page *find(enum proto p, const char *path)
+{
+	return snapshot_find(snap, p, path, strlen(path));
+}
+
+static void test_moved_paths(void **state)
+{
+	(void)state;
+	/* Gemini answers 31 to the new address; slashless too. */
+	assert_string_equal(find(PROTO_GEMINI, "/posts/old-fixed.gmi")->redirect,
+	    "/posts/fixed.gmi");
+	assert_string_equal(find(PROTO_GEMINI, "/2025/old-fixed/")->redirect,
+	    "/posts/fixed.gmi");
+	assert_string_equal(find(PROTO_GEMINI, "/2025/old-fixed")->redirect,
+	    "/posts/fixed.gmi");
+	assert_string_equal(find(PROTO_GEMINI, "/old-notes/")->redirect,
+	    "/notes/");
+	/* Gopher serves the page itself: a text for .txt, else the menu. */
+	assert_ptr_equal(find(PROTO_GOPHER, "/2025/old-fixed/")->body,
+	    find(PROTO_GOPHER, "/posts/fixed/")->body);
+	assert_ptr_equal(find(PROTO_GOPHER, "/posts/old-fixed.gmi")->body,
+	    find(PROTO_GOPHER, "/posts/fixed/")->body);
+	assert_ptr_equal(find(PROTO_GOPHER, "/posts/old-fixed.txt")->body,
+	    find(PROTO_GOPHER, "/posts/fixed.txt")->body);
+	assert_ptr_equal(find(PROTO_GOPHER, "/old-notes/")->body,
+	    find(PROTO_GOPHER, "/notes/")->body);
+	/* A real page is never hidden; a redirect to nothing is dropped. */
+	assert_null(find(PROTO_GEMINI, "/about.gmi")->redirect);
+	assert_null(find(PROTO_GEMINI, "/colophon.gmi")->redirect);
+	assert_null(find(PROTO_GEMINI, "/lost"));
+	assert_int_equal(snapshot_site(snap)->problems, 3);
+	/* Links to an old address go to the new one. */
+	resolves("/", "/posts/old-fixed.gmi", LINK_POST, NULL);
+	resolves("/", "/2025/old-fixed", LINK_POST, NULL);
+	resolves("/", "/old-notes/", LINK_FOLDER, "/notes/");
+	resolves("/", "/search", LINK_SEARCH, "/search");
+}
+
 static void test_index_cards(void **state)
 {
 	(void)state;
@@ -324,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_gemtext_reader),
 		cmocka_unit_test(test_post_menu_and_text),
 		cmocka_unit_test(test_updated_after_the_date),
+		cmocka_unit_test(test_moved_paths),
 		cmocka_unit_test(test_index_cards),
 		cmocka_unit_test(test_author_pages),
 		cmocka_unit_test(test_url_pages),
