@@ -349,6 +349,10 @@ static void site_yaml(struct load *L)
 			slot = &s->description;
 		else if (strcmp(key, "language") == 0 || strcmp(key, "lang") == 0)
 			slot = &s->lang;
+		else if (strcmp(key, "icon") == 0) {
+			slot = &s->icon;
+			s->icon_line = line;
+		}
 		if (slot && utf8_valid(val, strlen(val)) && !strpbrk(val, "\r\n\t")) {
 			free(*slot);
 			*slot = val;
@@ -950,6 +954,7 @@ void site_free(struct site *s)
 	free(s->author);
 	free(s->description);
 	free(s->lang);
+	free(s->icon);
 	free(s->intro);
 	free(s);
 }

@@ -34,6 +34,8 @@ struct build {
 	struct gopher_out g;
 	struct buf *texts;         /* each post's body as plain text */
 	unsigned problems;         /* reported while building */
+	char *gemini_base;         /* "gemini://host[:port]" */
+	char *icon[2];             /* the feeds' icon on each protocol, or NULL */
 };
 
 static void problem(struct build *b, const char *file, unsigned line,
@@ -266,18 +268,16 @@ static void feed(struct build *b, const char *path, const char *title,
     const char *alternate, struct post *const *posts, size_t n)
 {
 	/* Absolute URLs: a feed is read out of context. */
-	struct buf base = {0}, self = {0}, alt = {0}, prefix = {0}, out = {0};
+	struct buf self = {0}, alt = {0}, prefix = {0}, out = {0};
 	const char *host = b->cfg->hostnames[0];
 	unsigned gport = b->g.host.port;
 	size_t len;
 
-	buf_printf(&base, "gemini://%s", host);
-	if (b->cfg->gemini_port != 1965 && b->cfg->gemini_port != 0)
-		buf_printf(&base, ":%u", b->cfg->gemini_port);
-	buf_printf(&self, "%s%s", base.data, path);
-	buf_printf(&alt, "%s%s", base.data, alternate);
-	buf_printf(&prefix, "%s/posts/", base.data);
-	struct feed_urls gem = {self.data, alt.data, prefix.data, ".gmi"};
+	buf_printf(&self, "%s%s", b->gemini_base, path);
+	buf_printf(&alt, "%s%s", b->gemini_base, alternate);
+	buf_printf(&prefix, "%s/posts/", b->gemini_base);
+	struct feed_urls gem = {self.data, alt.data, "text/gemini", prefix.data,
+	    ".gmi", "text/gemini", b->icon[PROTO_GEMINI], host};
 	feed_atom(&out, b->site, title, posts, n, &gem);
 	char *data = buf_take(&out, &len);
 	snapshot_add(b->s, PROTO_GEMINI, path, "20 application/atom+xml\r\n",
@@ -287,11 +287,12 @@ static void feed(struct build *b, const char *path, const char *title,
 	buf_printf(&self, "gopher://%s:%u/0%s", host, gport, path);
 	buf_printf(&alt, "gopher://%s:%u/1%s", host, gport, alternate);
 	buf_printf(&prefix, "gopher://%s:%u/0/posts/", host, gport);
-	struct feed_urls gopher = {self.data, alt.data, prefix.data, ".txt"};
+	/* A menu has no registered type; Gopher+ names it so. */
+	struct feed_urls gopher = {self.data, alt.data, "application/gopher-menu",
+	    prefix.data, ".txt", "text/plain", b->icon[PROTO_GOPHER], host};
 	feed_atom(&out, b->site, title, posts, n, &gopher);
 	data = buf_take(&out, &len);
 	snapshot_add(b->s, PROTO_GOPHER, path, "", data, len);
-	buf_free(&base);
 	buf_free(&self);
 	buf_free(&alt);
 	buf_free(&prefix);
@@ -531,6 +532,37 @@ static void static_files(struct build *b)
 	}
 }
 
+/* The feeds' icon (site.yaml's icon:) as a URL on each protocol: a path
+ * of the capsule, or a URL as written. */
+static void feed_icon(struct build *b)
+{
+	const struct site *site = b->site;
+	char *target = NULL;
+	struct link l = {LINK_URL, site->icon, "", NULL};
+	if (!site->icon)
+		return;
+	l.to = site_link(site, "/", site->icon, &target, &l.post);
+	if (l.to == LINK_URL) {
+		b->icon[PROTO_GEMINI] = xstrdup(site->icon);
+		b->icon[PROTO_GOPHER] = xstrdup(site->icon);
+		return;
+	}
+	l.target = target ? target : "";
+	if (!site_link_found(site, l.to, l.target)) {
+		problem(b, "site.yaml", site->icon_line, "icon %s: not found",
+		    site->icon);
+		free(target);
+		return;
+	}
+	struct buf url = {0};
+	buf_puts(&url, b->gemini_base);
+	gemtext_address(&url, &l);
+	b->icon[PROTO_GEMINI] = buf_take(&url, NULL);
+	gopher_url(&url, &l, &b->g.host);
+	b->icon[PROTO_GOPHER] = buf_take(&url, NULL);
+	free(target);
+}
+
 /* ---- moved pages --------------------------------------------------- */
 
 static bool served(const struct snapshot *s, const char *path)
@@ -647,6 +679,12 @@ unsigned pages_build(struct snapshot *s, const struct site *site,
 	struct build b = {.s = s, .site = site, .cfg = cfg};
 	b.g = (struct gopher_out){{cfg->hostnames[0],
 	    config_gopher_public_port(cfg)}, &b.urls};
+	struct buf base = {0};
+	buf_printf(&base, "gemini://%s", cfg->hostnames[0]);
+	if (cfg->gemini_port != 1965 && cfg->gemini_port != 0)
+		buf_printf(&base, ":%u", cfg->gemini_port);
+	b.gemini_base = buf_take(&base, NULL);
+	feed_icon(&b);
 
 	home(&b);
 	all_posts(&b);
@@ -669,6 +707,9 @@ unsigned pages_build(struct snapshot *s, const struct site *site,
 	url_pages(&b);
 	moved(&b);
 	url_list_free(&b.urls);
+	free(b.gemini_base);
+	free(b.icon[PROTO_GEMINI]);
+	free(b.icon[PROTO_GOPHER]);
 	return b.problems;
 }
 

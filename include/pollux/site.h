@@ -35,6 +35,8 @@ struct static_file {
 struct site {
 	char *dir;             /* the capsule folder */
 	char *title, *author, *description, *lang; /* lang defaults to "en" */
+	char *icon;            /* the feeds' icon as written: a path or a URL */
+	unsigned icon_line;    /* its line in site.yaml */
 	char *intro;           /* index.md as Markdown, or NULL */
 	size_t intro_len;
 

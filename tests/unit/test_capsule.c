@@ -329,7 +329,7 @@ static void bad_site_yaml_is_reported(void **state)
 static void redirects_and_aliases(void **state)
 {
 	(void)state;
-	put("site.yaml", "title: T\nauthor: A\nredirects:\n"
+	put("site.yaml", "title: T\nicon: /images/icon.png\nredirects:\n"
 	    "  - from: /old-about.gmi\n    to: /about.gmi\n"
 	    "  - from: /2019/\n    to: /posts/\n"
 	    "  - from: /x\n"                              /* line 8: no to */
@@ -342,6 +342,8 @@ static void redirects_and_aliases(void **state)
 	    "aliases:\n  - /posts/a-old.gmi\n  - /b-old/\n"));
 	struct site *s = capsule_load(root, NULL);
 	assert_non_null(s);
+	assert_string_equal(s->icon, "/images/icon.png");
+	assert_int_equal(s->icon_line, 2);
 	/* Problems: lines 8, 9 and 11; /2019/ twice in site.yaml and once
 	 * in a.md; /posts/a-old.gmi in a.md after b.md (newer, first). */
 	assert_int_equal(s->problems, 6);

@@ -49,7 +49,8 @@ static int setup(void **state)
 	(void)state;
 	snprintf(root, sizeof root, "/tmp/pollux-pages-XXXXXX");
 	assert_non_null(mkdtemp(root));
-	put("site.yaml", "title: Test Blog\nlanguage: en\nredirects:\n"
+	put("site.yaml", "title: Test Blog\nlanguage: en\nauthor: A. Writer\n"
+	    "icon: images/p.png\nredirects:\n"
 	    "  - from: /old-notes/\n    to: /notes/\n"
 	    "  - from: /colophon.gmi\n    to: /\n"          /* a real page */
 	    "  - from: /lost\n    to: /nowhere.gmi\n");
@@ -287,6 +288,30 @@ static void test_moved_paths(void **state)
 	resolves("/", "/search", LINK_SEARCH, "/search");
 }
 
+static void test_feeds(void **state)
+{
+	(void)state;
+	const char *g = page(PROTO_GEMINI, "/atom.xml");
+	const char *o = page(PROTO_GOPHER, "/tags/c-plus-plus/atom.xml");
+	/* One id for a post, whatever the protocol. */
+	const char *id = "<id>tag:localhost,2026-02-10:fixed</id>";
+	assert_non_null(strstr(g, id));
+	assert_non_null(strstr(o, id));
+	assert_non_null(strstr(g, "<link rel=\"alternate\" type=\"text/gemini\" "
+	    "href=\"gemini://localhost/posts/fixed.gmi\"/>"));
+	assert_non_null(strstr(o, "<link rel=\"alternate\" type=\"text/plain\" "
+	    "href=\"gopher://localhost:70/0/posts/fixed.txt\"/>"));
+	assert_non_null(strstr(g, "<link rel=\"alternate\" type=\"text/gemini\" "
+	    "href=\"gemini://localhost/\"/>"));
+	assert_non_null(strstr(o, "<link rel=\"alternate\" type=\"application/"
+	    "gopher-menu\" href=\"gopher://localhost:70/1/tags/c-plus-plus/\"/>"));
+	assert_non_null(strstr(g, "<link rel=\"self\" type=\"application/atom+xml\""));
+	assert_non_null(strstr(g, "<icon>gemini://localhost/images/p.png</icon>"));
+	assert_non_null(strstr(o, "<icon>gopher://localhost/I/images/p.png</icon>"));
+	assert_non_null(strstr(g, "<name>A. Writer</name>"));
+	assert_non_null(strstr(o, "<category term=\"c-plus-plus\" label=\"C++\"/>"));
+}
+
 static void test_index_cards(void **state)
 {
 	(void)state;
@@ -367,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_post_menu_and_text),
 		cmocka_unit_test(test_updated_after_the_date),
 		cmocka_unit_test(test_moved_paths),
+		cmocka_unit_test(test_feeds),
 		cmocka_unit_test(test_index_cards),
 		cmocka_unit_test(test_author_pages),
 		cmocka_unit_test(test_url_pages),
