@@ -101,7 +101,7 @@ size_t model_add_link(struct model *pg, enum link_to to, const char *target,
 	pg->links = grow(pg->links, &pg->caplinks, pg->nlinks,
 	    sizeof *pg->links);
 	pg->links[pg->nlinks] = (struct link){to, model_strdup(pg, target),
-	    model_strdup(pg, label), post};
+	    model_strdup(pg, label), post, 0};
 	return pg->nlinks++;
 }
 

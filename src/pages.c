@@ -95,12 +95,41 @@ static enum link_to resolve(void *ctx, const char *url, char **target,
 	return site_link(base->site, base->dir, url, target, post);
 }
 
-static void markdown(struct model *pg, const struct site *site,
-    const char *dir, const char *md, size_t len)
+/* Where a text of the author's is, for reports on its links: its file
+ * (capsule-relative) and the file's line its first line is on. */
+struct source {
+	const char *file;
+	unsigned first_line;
+};
+
+/* Reports each link of pg from link from on that names nothing pollux
+ * serves, at the line it is written on. Links elsewhere are not
+ * fetched. */
+static void check_links(struct build *b, const struct model *pg, size_t from,
+    const struct source *src)
 {
-	struct base base = {site, dir};
+	for (size_t i = from; i < pg->nlinks; i++) {
+		const struct link *l = &pg->links[i];
+		if (site_link_found(b->site, l->to, l->target))
+			continue;
+		char shown[512];
+		log_escape(shown, sizeof shown, l->target, strlen(l->target));
+		problem(b, src->file, src->first_line + (l->line ? l->line - 1 : 0),
+		    "link to %s: not found", shown);
+	}
+}
+
+/* Markdown written in the folder dir; its links are checked when src is
+ * given (a text built twice is checked once). */
+static void markdown(struct build *b, struct model *pg, const char *dir,
+    const char *md, size_t len, const struct source *src)
+{
+	struct base base = {b->site, dir};
 	struct link_resolver r = {resolve, &base};
+	size_t from = pg->nlinks;
 	markdown_blocks(pg, md, len, &r);
+	if (src)
+		check_links(b, pg, from, src);
 }
 
 /* The folder of a path: "/notes/" for "/notes/a.md". */
@@ -166,7 +195,8 @@ static void home(struct build *b)
 	if (site->description)
 		model_text(pg, site->description, 0);
 	if (site->intro)
-		markdown(pg, site, "/", site->intro, site->intro_len);
+		markdown(b, pg, "/", site->intro, site->intro_len,
+		    &(struct source){"index.md", 1});
 	model_heading(pg, 2, "Latest posts");
 	size_t n = site->nposts < HOME_LATEST ? site->nposts : HOME_LATEST;
 	for (size_t i = 0; i < n; i++)
@@ -229,7 +259,8 @@ static void post_page(struct build *b, size_t i)
 	body->link = link;
 	body->alt = "Links in the post";
 	size_t from = pg->nblocks;
-	markdown(pg, site, "/posts/", p->body, p->body_len);
+	markdown(b, pg, "/posts/", p->body, p->body_len,
+	    &(struct source){p->file, p->body_line});
 	model_plain_text(pg, from, pg->nblocks, &b->texts[i]);
 	model_end(pg);
 	for (size_t t = 0; t < p->ntags; t++) {
@@ -345,26 +376,30 @@ static void tags(struct build *b)
 	buf_free(&text);
 }
 
-/* A gemtext page of the author's, for Gopher: a menu at the same path. */
+/* A gemtext page of the author's, for Gopher: a menu at the same path;
+ * its links checked when check is set. */
 static void gmi_menu(struct build *b, const char *selector,
-    const struct static_file *f)
+    const struct static_file *f, bool check)
 {
 	char *dir = folder_of(f->path);
 	struct base base = {b->site, dir};
 	struct link_resolver r = {resolve, &base};
 	struct model *pg = model_new(NULL);
 	gemtext_blocks(pg, f->data, f->len, &r);
+	if (check)
+		check_links(b, pg, 0, &(struct source){f->path + 1, 1});
 	publish(b, pg, NULL, NULL, selector, NULL);
 	free(dir);
 }
 
 /* A Markdown page of the author's, rendered like a post's body. */
 static void md_page(struct build *b, const char *path,
-    const struct static_file *f)
+    const struct static_file *f, bool check)
 {
 	char *dir = folder_of(f->path);
 	struct model *pg = model_new(NULL);
-	markdown(pg, b->site, dir, f->data, f->len);
+	markdown(b, pg, dir, f->data, f->len, check ?
+	    &(struct source){f->path + 1, 1} : NULL);
 	publish(b, pg, path, b->site->lang, path, NULL);
 	free(dir);
 }
@@ -386,11 +421,11 @@ static void author_pages(struct build *b)
 	for (size_t i = 0; i < site->nfiles; i++) {
 		const struct static_file *f = &site->files[i];
 		if (ends_with(f->path, ".gmi")) {
-			gmi_menu(b, f->path, f);
+			gmi_menu(b, f->path, f, true);
 		} else if (ends_with(f->path, ".md")) {
 			char *page = md_page_path(f->path);
 			if (!site_has_file(site, page))
-				md_page(b, page, f);
+				md_page(b, page, f, true);
 			free(page);
 		}
 	}
@@ -414,7 +449,7 @@ static void folders(struct build *b)
 		if (f) {
 			snapshot_add_borrowed(b->s, PROTO_GEMINI, dir,
 			    "20 text/gemini\r\n", f->data, f->len);
-			gmi_menu(b, dir, f);
+			gmi_menu(b, dir, f, false);   /* checked as a page */
 			buf_free(&index);
 			continue;
 		}
@@ -423,7 +458,7 @@ static void folders(struct build *b)
 		f = find_file(site, index.data);
 		buf_free(&index);
 		if (f) {
-			md_page(b, dir, f);
+			md_page(b, dir, f, false);
 			continue;
 		}
 		struct model *pg = model_new(dir);
@@ -538,7 +573,7 @@ static void feed_icon(struct build *b)
 {
 	const struct site *site = b->site;
 	char *target = NULL;
-	struct link l = {LINK_URL, site->icon, "", NULL};
+	struct link l = {LINK_URL, site->icon, "", NULL, 0};
 	if (!site->icon)
 		return;
 	l.to = site_link(site, "/", site->icon, &target, &l.post);
@@ -611,7 +646,7 @@ static void moved(struct build *b)
 			    "not moved", shown);
 			continue;
 		}
-		struct link l = {LINK_POST, "", "", r->post};
+		struct link l = {LINK_POST, "", "", r->post, 0};
 		char *target = NULL;
 		if (!r->post) {
 			l.to = site_link(site, "/", r->to, &target, &l.post);

@@ -36,6 +36,9 @@ struct link {
 	const char *target;         /* see enum link_to; "" for posts */
 	const char *label;          /* never NULL; "" when the link has none */
 	const struct post *post;    /* LINK_POST, LINK_POST_TEXT; the site's */
+	unsigned line;              /* the line of the source text it is
+	                               written on (1-based), for --check's
+	                               reports; 0 for links pages make */
 };
 
 /* Inline text is a list of runs: text, and marks where a link or an image

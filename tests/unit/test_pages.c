@@ -17,6 +17,7 @@
 #include "pollux/gopher.h"
 #include "pollux/gophertext.h"
 #include "pollux/layout.h"
+#include "pollux/markdown.h"
 #include "pollux/sitelinks.h"
 #include "pollux/snapshot.h"
 #include "pollux/util.h"
@@ -174,6 +175,22 @@ static void test_gemtext_reader(void **state)
 	assert_string_equal(pg->blocks[5].alt, "alt");
 	assert_string_equal(pg->blocks[5].s, "=> x\n");
 	assert_int_equal(pg->blocks[6].list.nitems, 2);
+	/* Each link knows its line, past a preformatted block too. */
+	assert_int_equal(pg->links[0].line, 5);
+	assert_int_equal(pg->links[2].line, 8);
+	assert_int_equal(pg->nlinks, 3);
+	model_free(pg);
+	/* So does each Markdown link: inline, image, in a list, in a table
+	 * (its row's line: the |---| line is no row). */
+	pg = model_new(NULL);
+	const char *md = "Para\nwith [a](a.md).\n\n![i](i.png)\n\n"
+	    "* [l](l.md)\n\n| h | [c](c.md) |\n|---|---|\n| x | y |\n"
+	    "| [r](r.md) | z |\n";
+	markdown_blocks(pg, md, strlen(md), NULL);
+	static const unsigned lines[] = {2, 4, 6, 8, 11};
+	assert_int_equal(pg->nlinks, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(pg->links[i].line, lines[i]);
 	model_free(pg);
 	/* An unclosed block runs to the end; CR LF lines. */
 	pg = model_new(NULL);
