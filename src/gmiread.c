@@ -17,6 +17,7 @@ struct reader {
 	size_t list;              /* its LIST block, for the item count */
 	unsigned flags;           /* for its block */
 	bool blank;               /* a blank line came before this line */
+	unsigned lineno;          /* of the line being read, 1-based */
 	bool any;                 /* a block was made */
 };
 
@@ -123,6 +124,7 @@ static void line(struct reader *rd, const char *s, size_t n)
 				*c = ' ';
 		model_link(pg, to, target ? target : url, label, post,
 		    spacing(rd) | (rd->blank ? BLOCK_BREAK : 0));
+		pg->links[pg->nlinks - 1].line = rd->lineno;
 		free(url);
 		free(label);
 		free(target);
@@ -196,10 +198,12 @@ static void line(struct reader *rd, const char *s, size_t n)
 void gemtext_blocks(struct model *pg, const char *text, size_t len,
     const struct link_resolver *r)
 {
-	struct reader rd = {.pg = pg, .r = r};
-	const char *p = text, *end = text + len;
+	struct reader rd = {.pg = pg, .r = r, .lineno = 1};
+	const char *p = text, *end = text + len, *counted = text;
 
 	while (p < end) {
+		for (; counted < p; counted++)   /* lines read, or preformatted */
+			rd.lineno += *counted == '\n';
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (n && p[n - 1] == '\r')

@@ -21,6 +21,9 @@ static int check(const struct config *cfg)
 		return 1;
 	const struct site *site = snapshot_site(s);
 	int rc = site->problems ? 1 : 0;
+	/* Worth knowing, and no problem: on stdout, not counted. */
+	for (size_t i = 0; i < site->nnotes; i++)
+		printf("%s\n", site->notes[i]);
 	if (site->problems)
 		fprintf(stderr, "%s: %u problem%s\n", cfg->capsule_dir,
 		    site->problems, site->problems == 1 ? "" : "s");

@@ -28,6 +28,7 @@ struct walk {
 	struct buf plain;         /* the paragraph's plain text, for labels */
 	struct open_link *open;
 	size_t nopen, capopen;
+	int row_line;             /* a table cell's: the line of its row */
 };
 
 /* ---- inline text --------------------------------------------------- */
@@ -81,6 +82,15 @@ static size_t resolve(struct walk *w, const char *url)
 static void open_link(struct walk *w, cmark_node *n, bool image)
 {
 	size_t link = resolve(w, cmark_node_get_url(n));
+	/* Where the link is written, for --check: its node's line (a parent's
+	 * in a cmark that gives inlines none), or for a table cell, which is
+	 * parsed apart, its row's. */
+	cmark_node *at = n;
+	while (at && cmark_node_get_start_line(at) <= 0)
+		at = cmark_node_parent(at);
+	if (link != NO_LINK)
+		w->pg->links[link].line = (unsigned)(w->row_line ? w->row_line :
+		    at ? cmark_node_get_start_line(at) : 0);
 	add_run(w, image ? RUN_IMAGE : RUN_LINK, NULL, 0, link);
 	if (w->nopen == w->capopen) {
 		w->capopen = w->capopen ? w->capopen * 2 : 8;
@@ -224,8 +234,14 @@ static bool table(struct walk *w, cmark_node *para)
 	    &t))
 		return false;
 	size_t cells = w->pg->ncells;
-	for (size_t i = 0; i < t.rows * t.cols; i++)
+	int first = cmark_node_get_start_line(para);
+	for (size_t i = 0; i < t.rows * t.cols; i++) {
+		/* Rows are lines; a header row has the |---| line after it. */
+		size_t row = i / t.cols;
+		w->row_line = first + (int)row + (t.header && row > 0);
 		cell_runs(w, t.cells[i]);
+	}
+	w->row_line = 0;
 	struct block *b = model_add(w->pg, BLOCK_TABLE);
 	b->table.rows = t.rows;
 	b->table.cols = t.cols;

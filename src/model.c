@@ -101,7 +101,7 @@ size_t model_add_link(struct model *pg, enum link_to to, const char *target,
 	pg->links = grow(pg->links, &pg->caplinks, pg->nlinks,
 	    sizeof *pg->links);
 	pg->links[pg->nlinks] = (struct link){to, model_strdup(pg, target),
-	    model_strdup(pg, label), post};
+	    model_strdup(pg, label), post, 0};
 	return pg->nlinks++;
 }
 
@@ -190,9 +190,13 @@ void post_meta(struct buf *out, const struct post *p, bool with_date)
 {
 	if (with_date)
 		buf_printf(out, "%s · ", p->date);
+	/* Only the post's own page: index cards stay one date each, the one
+	 * the dated link line carries. */
+	if (with_date && p->updated[0])
+		buf_printf(out, "updated %s · ", p->updated);
 	buf_printf(out, "%u min read", p->read_time);
 	for (size_t t = 0; t < p->ntags; t++)
-		buf_printf(out, "%s%s", t ? ", " : " · ", p->tags[t]);
+		buf_printf(out, "%s%s", t ? ", " : " · ", p->tags[t].name);
 }
 
 static void runs_text(const struct model *pg, struct runs r, struct buf *out)

@@ -3,6 +3,7 @@
  * menu and text each), tags, folders, the author's own .md and .gmi pages;
  * then feeds, robots.txt, caps.txt, static files and "URL:" pages. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 #include "pollux/feed.h"
 #include "pollux/gemtext.h"
 #include "pollux/gmiread.h"
+#include "pollux/gophermap.h"
 #include "pollux/gophertext.h"
+#include "pollux/log.h"
 #include "pollux/markdown.h"
 #include "pollux/mime.h"
 #include "pollux/pages.h"
@@ -30,7 +33,23 @@ struct build {
 	struct url_list urls;      /* sent through "URL:" by the menus */
 	struct gopher_out g;
 	struct buf *texts;         /* each post's body as plain text */
+	unsigned problems;         /* reported while building */
+	char *gemini_base;         /* "gemini://host[:port]" */
+	char *icon[2];             /* the feeds' icon on each protocol, or NULL */
 };
+
+static void problem(struct build *b, const char *file, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void problem(struct build *b, const char *file, unsigned line,
+    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_problem(file, line, fmt, ap);
+	va_end(ap);
+	b->problems++;
+}
 
 /* ---- writing a model ----------------------------------------------- */
 
@@ -76,12 +95,41 @@ static enum link_to resolve(void *ctx, const char *url, char **target,
 	return site_link(base->site, base->dir, url, target, post);
 }
 
-static void markdown(struct model *pg, const struct site *site,
-    const char *dir, const char *md, size_t len)
+/* Where a text of the author's is, for reports on its links: its file
+ * (capsule-relative) and the file's line its first line is on. */
+struct source {
+	const char *file;
+	unsigned first_line;
+};
+
+/* Reports each link of pg from link from on that names nothing pollux
+ * serves, at the line it is written on. Links elsewhere are not
+ * fetched. */
+static void check_links(struct build *b, const struct model *pg, size_t from,
+    const struct source *src)
 {
-	struct base base = {site, dir};
+	for (size_t i = from; i < pg->nlinks; i++) {
+		const struct link *l = &pg->links[i];
+		if (site_link_found(b->site, l->to, l->target))
+			continue;
+		char shown[512];
+		log_escape(shown, sizeof shown, l->target, strlen(l->target));
+		problem(b, src->file, src->first_line + (l->line ? l->line - 1 : 0),
+		    "link to %s: not found", shown);
+	}
+}
+
+/* Markdown written in the folder dir; its links are checked when src is
+ * given (a text built twice is checked once). */
+static void markdown(struct build *b, struct model *pg, const char *dir,
+    const char *md, size_t len, const struct source *src)
+{
+	struct base base = {b->site, dir};
 	struct link_resolver r = {resolve, &base};
+	size_t from = pg->nlinks;
 	markdown_blocks(pg, md, len, &r);
+	if (src)
+		check_links(b, pg, from, src);
 }
 
 /* The folder of a path: "/notes/" for "/notes/a.md". */
@@ -147,7 +195,8 @@ static void home(struct build *b)
 	if (site->description)
 		model_text(pg, site->description, 0);
 	if (site->intro)
-		markdown(pg, site, "/", site->intro, site->intro_len);
+		markdown(b, pg, "/", site->intro, site->intro_len,
+		    &(struct source){"index.md", 1});
 	model_heading(pg, 2, "Latest posts");
 	size_t n = site->nposts < HOME_LATEST ? site->nposts : HOME_LATEST;
 	for (size_t i = 0; i < n; i++)
@@ -210,15 +259,16 @@ static void post_page(struct build *b, size_t i)
 	body->link = link;
 	body->alt = "Links in the post";
 	size_t from = pg->nblocks;
-	markdown(pg, site, "/posts/", p->body, p->body_len);
+	markdown(b, pg, "/posts/", p->body, p->body_len,
+	    &(struct source){p->file, p->body_line});
 	model_plain_text(pg, from, pg->nblocks, &b->texts[i]);
 	model_end(pg);
 	for (size_t t = 0; t < p->ntags; t++) {
 		text.len = 0;
-		buf_printf(&text, "/tags/%s/", p->tags[t]);
+		buf_printf(&text, "/tags/%s/", p->tags[t].path);
 		char *tag = xstrdup(text.data);
 		text.len = 0;
-		buf_printf(&text, "#%s", p->tags[t]);
+		buf_printf(&text, "#%s", p->tags[t].name);
 		model_link(pg, LINK_TAG, tag, text.data, NULL, BLOCK_NAV);
 		free(tag);
 	}
@@ -249,18 +299,16 @@ static void feed(struct build *b, const char *path, const char *title,
     const char *alternate, struct post *const *posts, size_t n)
 {
 	/* Absolute URLs: a feed is read out of context. */
-	struct buf base = {0}, self = {0}, alt = {0}, prefix = {0}, out = {0};
+	struct buf self = {0}, alt = {0}, prefix = {0}, out = {0};
 	const char *host = b->cfg->hostnames[0];
 	unsigned gport = b->g.host.port;
 	size_t len;
 
-	buf_printf(&base, "gemini://%s", host);
-	if (b->cfg->gemini_port != 1965 && b->cfg->gemini_port != 0)
-		buf_printf(&base, ":%u", b->cfg->gemini_port);
-	buf_printf(&self, "%s%s", base.data, path);
-	buf_printf(&alt, "%s%s", base.data, alternate);
-	buf_printf(&prefix, "%s/posts/", base.data);
-	struct feed_urls gem = {self.data, alt.data, prefix.data, ".gmi"};
+	buf_printf(&self, "%s%s", b->gemini_base, path);
+	buf_printf(&alt, "%s%s", b->gemini_base, alternate);
+	buf_printf(&prefix, "%s/posts/", b->gemini_base);
+	struct feed_urls gem = {self.data, alt.data, "text/gemini", prefix.data,
+	    ".gmi", "text/gemini", b->icon[PROTO_GEMINI], host};
 	feed_atom(&out, b->site, title, posts, n, &gem);
 	char *data = buf_take(&out, &len);
 	snapshot_add(b->s, PROTO_GEMINI, path, "20 application/atom+xml\r\n",
@@ -270,11 +318,12 @@ static void feed(struct build *b, const char *path, const char *title,
 	buf_printf(&self, "gopher://%s:%u/0%s", host, gport, path);
 	buf_printf(&alt, "gopher://%s:%u/1%s", host, gport, alternate);
 	buf_printf(&prefix, "gopher://%s:%u/0/posts/", host, gport);
-	struct feed_urls gopher = {self.data, alt.data, prefix.data, ".txt"};
+	/* A menu has no registered type; Gopher+ names it so. */
+	struct feed_urls gopher = {self.data, alt.data, "application/gopher-menu",
+	    prefix.data, ".txt", "text/plain", b->icon[PROTO_GOPHER], host};
 	feed_atom(&out, b->site, title, posts, n, &gopher);
 	data = buf_take(&out, &len);
 	snapshot_add(b->s, PROTO_GOPHER, path, "", data, len);
-	buf_free(&base);
 	buf_free(&self);
 	buf_free(&alt);
 	buf_free(&prefix);
@@ -290,7 +339,7 @@ static void tags(struct build *b)
 	struct model *pg = model_new(text.data);
 	for (size_t i = 0; i < site->ntags; i++) {
 		const struct tag *t = &site->tags[i];
-		snprintf(path, sizeof path, "/tags/%s/", t->name);
+		snprintf(path, sizeof path, "/tags/%s/", t->path);
 		snprintf(label, sizeof label, "%s (%zu post%s)", t->name, t->nposts,
 		    t->nposts == 1 ? "" : "s");
 		model_link(pg, LINK_TAG, path, label, NULL, 0);
@@ -309,44 +358,48 @@ static void tags(struct build *b)
 		for (size_t k = 0; k < t->nposts; k++)
 			model_link(pg, LINK_POST, "", t->posts[k]->title, t->posts[k],
 			    BLOCK_CARD);
-		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->name);
+		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->path);
 		model_link(pg, LINK_FEED, path, "Atom feed of this tag", NULL, 0);
 		model_link(pg, LINK_MENU, "/tags/", "All tags", NULL, 0);
 		model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
-		snprintf(path, sizeof path, "/tags/%s/", t->name);
+		snprintf(path, sizeof path, "/tags/%s/", t->path);
 		publish(b, pg, path, site->lang, path, NULL);
 		char noslash[160];
-		snprintf(noslash, sizeof noslash, "/tags/%s", t->name);
+		snprintf(noslash, sizeof noslash, "/tags/%s", t->path);
 		snapshot_add_redirect(b->s, PROTO_GEMINI, noslash, path);
 		text.len = 0;
 		buf_printf(&text, "%s: %s", site->title, t->name);
 		char feed_path[180];
-		snprintf(feed_path, sizeof feed_path, "/tags/%s/atom.xml", t->name);
+		snprintf(feed_path, sizeof feed_path, "/tags/%s/atom.xml", t->path);
 		feed(b, feed_path, text.data, path, t->posts, t->nposts);
 	}
 	buf_free(&text);
 }
 
-/* A gemtext page of the author's, for Gopher: a menu at the same path. */
+/* A gemtext page of the author's, for Gopher: a menu at the same path;
+ * its links checked when check is set. */
 static void gmi_menu(struct build *b, const char *selector,
-    const struct static_file *f)
+    const struct static_file *f, bool check)
 {
 	char *dir = folder_of(f->path);
 	struct base base = {b->site, dir};
 	struct link_resolver r = {resolve, &base};
 	struct model *pg = model_new(NULL);
 	gemtext_blocks(pg, f->data, f->len, &r);
+	if (check)
+		check_links(b, pg, 0, &(struct source){f->path + 1, 1});
 	publish(b, pg, NULL, NULL, selector, NULL);
 	free(dir);
 }
 
 /* A Markdown page of the author's, rendered like a post's body. */
 static void md_page(struct build *b, const char *path,
-    const struct static_file *f)
+    const struct static_file *f, bool check)
 {
 	char *dir = folder_of(f->path);
 	struct model *pg = model_new(NULL);
-	markdown(pg, b->site, dir, f->data, f->len);
+	markdown(b, pg, dir, f->data, f->len, check ?
+	    &(struct source){f->path + 1, 1} : NULL);
 	publish(b, pg, path, b->site->lang, path, NULL);
 	free(dir);
 }
@@ -368,11 +421,11 @@ static void author_pages(struct build *b)
 	for (size_t i = 0; i < site->nfiles; i++) {
 		const struct static_file *f = &site->files[i];
 		if (ends_with(f->path, ".gmi")) {
-			gmi_menu(b, f->path, f);
+			gmi_menu(b, f->path, f, true);
 		} else if (ends_with(f->path, ".md")) {
 			char *page = md_page_path(f->path);
 			if (!site_has_file(site, page))
-				md_page(b, page, f);
+				md_page(b, page, f, true);
 			free(page);
 		}
 	}
@@ -396,7 +449,7 @@ static void folders(struct build *b)
 		if (f) {
 			snapshot_add_borrowed(b->s, PROTO_GEMINI, dir,
 			    "20 text/gemini\r\n", f->data, f->len);
-			gmi_menu(b, dir, f);
+			gmi_menu(b, dir, f, false);   /* checked as a page */
 			buf_free(&index);
 			continue;
 		}
@@ -405,7 +458,7 @@ static void folders(struct build *b)
 		f = find_file(site, index.data);
 		buf_free(&index);
 		if (f) {
-			md_page(b, dir, f);
+			md_page(b, dir, f, false);
 			continue;
 		}
 		struct model *pg = model_new(dir);
@@ -514,31 +567,159 @@ static void static_files(struct build *b)
 	}
 }
 
+/* The feeds' icon (site.yaml's icon:) as a URL on each protocol: a path
+ * of the capsule, or a URL as written. */
+static void feed_icon(struct build *b)
+{
+	const struct site *site = b->site;
+	char *target = NULL;
+	struct link l = {LINK_URL, site->icon, "", NULL, 0};
+	if (!site->icon)
+		return;
+	l.to = site_link(site, "/", site->icon, &target, &l.post);
+	if (l.to == LINK_URL) {
+		b->icon[PROTO_GEMINI] = xstrdup(site->icon);
+		b->icon[PROTO_GOPHER] = xstrdup(site->icon);
+		return;
+	}
+	l.target = target ? target : "";
+	if (!site_link_found(site, l.to, l.target)) {
+		problem(b, "site.yaml", site->icon_line, "icon %s: not found",
+		    site->icon);
+		free(target);
+		return;
+	}
+	struct buf url = {0};
+	buf_puts(&url, b->gemini_base);
+	gemtext_address(&url, &l);
+	b->icon[PROTO_GEMINI] = buf_take(&url, NULL);
+	gopher_url(&url, &l, &b->g.host);
+	b->icon[PROTO_GOPHER] = buf_take(&url, NULL);
+	free(target);
+}
+
+/* ---- moved pages --------------------------------------------------- */
+
+static bool served(const struct snapshot *s, const char *path)
+{
+	return snapshot_find(s, PROTO_GEMINI, path, strlen(path)) ||
+	    snapshot_find(s, PROTO_GOPHER, path, strlen(path));
+}
+
+/* from (no page of its own) answers as the page l names: Gemini with a 31
+ * to its address; Gopher, which has no redirect, with that page itself,
+ * when Gopher has it. */
+static void moved_to(struct build *b, const char *from, const struct link *l)
+{
+	struct buf to = {0};
+	gemtext_address(&to, l);
+	snapshot_add_redirect(b->s, PROTO_GEMINI, from, to.data);
+	buf_free(&to);
+	struct gopher_item it;
+	if (!gopher_address(l, &b->g.host, &it))
+		return;
+	const struct page *pg = snapshot_find(b->s, PROTO_GOPHER,
+	    it.selector.data, it.selector.len);
+	if (pg && !pg->redirect) {
+		/* Copied out first: adding a page may move the table. */
+		const char *body = pg->body;
+		size_t len = pg->body_len;
+		snapshot_add_borrowed(b->s, PROTO_GOPHER, from, "", body, len);
+	}
+	gopher_item_free(&it);
+}
+
+/* Aliases and site.yaml's redirects, once every real page is in: one that
+ * names a served page is reported and left out, so it never hides one. On
+ * Gopher an old path ending in ".txt" serves a post's text, any other its
+ * menu (an old folder-like path was a menu, and a .gmi page is one). */
+static void moved(struct build *b)
+{
+	const struct site *site = b->site;
+	snapshot_seal(b->s);    /* to look up the real pages */
+	for (size_t i = 0; i < site->nredirects; i++) {
+		const struct redirect *r = &site->redirects[i];
+		char shown[256];
+		log_escape(shown, sizeof shown, r->from, strlen(r->from));
+		if (served(b->s, r->from)) {
+			problem(b, r->file, r->line, "%s is a page pollux serves; "
+			    "not moved", shown);
+			continue;
+		}
+		struct link l = {LINK_POST, "", "", r->post, 0};
+		char *target = NULL;
+		if (!r->post) {
+			l.to = site_link(site, "/", r->to, &target, &l.post);
+			l.target = target ? target : "";
+			if (l.to == LINK_URL || !site_link_found(site, l.to,
+			    l.target)) {
+				problem(b, r->file, r->line, "redirect to %s: not "
+				    "found", r->to);
+				free(target);
+				continue;
+			}
+		}
+		if (l.post && ends_with(r->from, ".txt"))
+			l.to = LINK_POST_TEXT;
+		else if (l.post)
+			l.to = LINK_POST;
+		moved_to(b, r->from, &l);
+		/* "/2024/05/old/" asked as "/2024/05/old" too, as a folder is;
+		 * Gopher finds that one by itself. */
+		size_t n = strlen(r->from);
+		if (n > 1 && r->from[n - 1] == '/') {
+			char *bare = xstrndup(r->from, n - 1);
+			if (!served(b->s, bare) && !site_find_redirect(site, bare)) {
+				struct buf to = {0};
+				gemtext_address(&to, &l);
+				snapshot_add_redirect(b->s, PROTO_GEMINI, bare, to.data);
+				buf_free(&to);
+			}
+			free(bare);
+		}
+		free(target);
+	}
+}
+
 /* The index of every post's title, tags, summary and text. */
 static void search_index(struct build *b)
 {
 	const struct site *site = b->site;
 	struct search_doc *docs = xcalloc(site->nposts ? site->nposts : 1,
 	    sizeof *docs);
+	size_t ntags = 0;
+	for (size_t i = 0; i < site->nposts; i++)
+		ntags += site->posts[i].ntags;
+	const char **names = xcalloc(ntags ? ntags : 1, sizeof *names), **at =
+	    names;
 	for (size_t i = 0; i < site->nposts; i++) {
 		const struct post *p = &site->posts[i];
-		docs[i] = (struct search_doc){p->title,
-		    (const char *const *)p->tags, p->ntags, p->summary,
+		for (size_t t = 0; t < p->ntags; t++)
+			at[t] = p->tags[t].name;
+		docs[i] = (struct search_doc){p->title, at, p->ntags, p->summary,
 		    b->texts[i].data ? b->texts[i].data : "", b->texts[i].len};
+		at += p->ntags;
 	}
 	snapshot_set_search(b->s, search_index_build(docs, site->nposts));
 	for (size_t i = 0; i < site->nposts; i++)
 		buf_free(&b->texts[i]);
 	free(b->texts);
+	free(names);
 	free(docs);
 }
 
-void pages_build(struct snapshot *s, const struct site *site,
+unsigned pages_build(struct snapshot *s, const struct site *site,
     const struct config *cfg)
 {
 	struct build b = {.s = s, .site = site, .cfg = cfg};
 	b.g = (struct gopher_out){{cfg->hostnames[0],
 	    config_gopher_public_port(cfg)}, &b.urls};
+	struct buf base = {0};
+	buf_printf(&base, "gemini://%s", cfg->hostnames[0]);
+	if (cfg->gemini_port != 1965 && cfg->gemini_port != 0)
+		buf_printf(&base, ":%u", cfg->gemini_port);
+	b.gemini_base = buf_take(&base, NULL);
+	feed_icon(&b);
 
 	home(&b);
 	all_posts(&b);
@@ -559,7 +740,12 @@ void pages_build(struct snapshot *s, const struct site *site,
 	caps(&b);
 	static_files(&b);
 	url_pages(&b);
+	moved(&b);
 	url_list_free(&b.urls);
+	free(b.gemini_base);
+	free(b.icon[PROTO_GEMINI]);
+	free(b.icon[PROTO_GOPHER]);
+	return b.problems;
 }
 
 /* ---- search results: the one page made per request ----------------- */

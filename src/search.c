@@ -192,6 +192,21 @@ void search_fold(const char *s, size_t n, struct buf *out)
 	words(s, n, fold_word, out);
 }
 
+size_t search_fold_char(const char *s, size_t n, char out[4], size_t *len,
+    bool *separator)
+{
+	uint32_t c;
+	size_t step = decode((const unsigned char *)s, n, &c);
+	enum kind k = kind_of(c);
+	*separator = k == SEPARATOR;
+	*len = 0;
+	if (k == LETTER)
+		*len = fold_letter(c, out);
+	else if (k == IDEOGRAPH)
+		*len = encode(c, out);
+	return step;
+}
+
 /* --- building -------------------------------------------------------- */
 
 struct posting {

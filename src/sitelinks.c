@@ -68,15 +68,40 @@ static const struct post *post_by_slug(const struct site *site,
 static bool is_tag(const struct site *site, const char *name, size_t n)
 {
 	for (size_t i = 0; i < site->ntags; i++)
-		if (strlen(site->tags[i].name) == n &&
-		    memcmp(site->tags[i].name, name, n) == 0)
+		if (strlen(site->tags[i].path) == n &&
+		    memcmp(site->tags[i].path, name, n) == 0)
 			return true;
 	return false;
 }
 
+static enum link_to resolve(const struct site *site, const char *base,
+    const char *url, char **target, const struct post **post, int depth);
+
+/* A path that moved (an alias, a redirect of site.yaml) names what it
+ * moved to, once: a redirect's target is never itself followed. */
+static enum link_to moved(const struct site *site, const char *path,
+    char **target, const struct post **post, int depth)
+{
+	const struct redirect *r = site_find_redirect(site, path);
+	if (!r) {
+		/* "/2024/05/old" for the alias "/2024/05/old/" */
+		struct buf b = {0};
+		buf_printf(&b, "%s/", path);
+		r = site_find_redirect(site, b.data);
+		buf_free(&b);
+	}
+	if (!r || depth > 0)
+		return LINK_URL;
+	if (r->post) {
+		*post = r->post;
+		return LINK_POST;
+	}
+	return resolve(site, "/", r->to, target, post, depth + 1);
+}
+
 /* What the resolved path names. */
 static enum link_to classify(const struct site *site, char *path,
-    char **target, const struct post **post)
+    char **target, const struct post **post, int depth)
 {
 	size_t n = strlen(path);
 	struct buf b = {0};
@@ -105,6 +130,10 @@ static enum link_to classify(const struct site *site, char *path,
 	if (!strcmp(path, "/atom.xml")) {
 		*target = xstrdup(path);
 		return LINK_FEED;
+	}
+	if (!strcmp(path, "/search")) {
+		*target = xstrdup(path);
+		return LINK_SEARCH;
 	}
 	if (strncmp(path, "/tags/", 6) == 0) {
 		const char *name = path + 6;
@@ -149,12 +178,32 @@ static enum link_to classify(const struct site *site, char *path,
 		return LINK_FOLDER;
 	}
 	buf_free(&b);
+	enum link_to to = moved(site, path, target, post, depth);
+	if (to != LINK_URL)
+		return to;
+	free(*target);
 	*target = xstrdup(path);
+	*post = NULL;
 	return LINK_FILE;
+}
+
+bool site_link_found(const struct site *site, enum link_to to,
+    const char *target)
+{
+	if (to != LINK_FILE)
+		return true;
+	return site_has_file(site, target) || !strcmp(target, "/robots.txt") ||
+	    !strcmp(target, "/caps.txt");
 }
 
 enum link_to site_link(const struct site *site, const char *base,
     const char *url, char **target, const struct post **post)
+{
+	return resolve(site, base, url, target, post, 0);
+}
+
+static enum link_to resolve(const struct site *site, const char *base,
+    const char *url, char **target, const struct post **post, int depth)
 {
 	*target = NULL;
 	*post = NULL;
@@ -178,5 +227,5 @@ enum link_to site_link(const struct site *site, const char *base,
 	if (!site_has_file(site, path) && ends_with(path, ".md") &&
 	    (*post = site_find_post_link(site, url)) != NULL)
 		return LINK_POST;
-	return classify(site, path, target, post);
+	return classify(site, path, target, post, depth);
 }

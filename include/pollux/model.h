@@ -36,6 +36,9 @@ struct link {
 	const char *target;         /* see enum link_to; "" for posts */
 	const char *label;          /* never NULL; "" when the link has none */
 	const struct post *post;    /* LINK_POST, LINK_POST_TEXT; the site's */
+	unsigned line;              /* the line of the source text it is
+	                               written on (1-based), for --check's
+	                               reports; 0 for links pages make */
 };
 
 /* Inline text is a list of runs: text, and marks where a link or an image
@@ -169,7 +172,8 @@ void model_plain_text(const struct model *pg, size_t from, size_t to,
     struct buf *out);
 
 /* A post's facts as pages show them: "14 min read · iot, esp32" (with the
- * date first when with_date: "2026-03-28 · 14 min read · iot, esp32"). */
+ * date first when with_date: "2026-03-28 · 14 min read · iot, esp32", and
+ * after it "updated 2026-04-02 · " when the post has updated:). */
 void post_meta(struct buf *out, const struct post *p, bool with_date);
 
 #endif

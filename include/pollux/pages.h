@@ -10,8 +10,11 @@
 #include "snapshot.h"
 #include "util.h"
 
-/* Adds every Gemini and Gopher response of site to s. */
-void pages_build(struct snapshot *s, const struct site *site,
+/* Adds every Gemini and Gopher response of site to s, and the answers
+ * of the paths that moved. Returns the number of problems it reported
+ * (FILE:LINE, on stderr): a moved path that names a served page or a
+ * redirect to nothing. */
+unsigned pages_build(struct snapshot *s, const struct site *site,
     const struct config *cfg);
 
 /* The results of a search (query[0..len), percent-encoded for Gemini,

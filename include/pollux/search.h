@@ -4,6 +4,7 @@
 #ifndef POLLUX_SEARCH_H
 #define POLLUX_SEARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,5 +53,15 @@ void search_excerpt(const char *text, size_t n, const char *query,
 /* Appends s[0..n) folded as the index sees it: lower case, accents
  * removed, letters and digits in words separated by one space. */
 void search_fold(const char *s, size_t n, struct buf *out);
+
+/* The first character of s[0..n) (n > 0) as the index folds it, for
+ * whoever needs the same folding (tag paths): returns its length in s,
+ * and puts in out its folded bytes (*len, at most 4: a letter or digit
+ * lower-cased without its accents, "É" "e", "ß" "ss", where the tables
+ * have a form; a CJK character as it is). *len is 0 for a combining mark,
+ * which vanishes, and for a separator (space, punctuation, symbols), for
+ * which *separator is true. */
+size_t search_fold_char(const char *s, size_t n, char out[4], size_t *len,
+    bool *separator);
 
 #endif

@@ -61,7 +61,9 @@ void snapshot_add_redirect(struct snapshot *s, enum proto p, const char *path,
 /* The search index of the posts (taken over; the snapshot frees it). */
 void snapshot_set_search(struct snapshot *s, struct search_index *idx);
 const struct search_index *snapshot_search(const struct snapshot *s);
-/* Finishes construction (builds the lookup tables). */
+/* Finishes construction (builds the lookup tables). A builder may seal
+ * early to look up what it has added, then add more and seal again; pages
+ * added since the last seal are not found until the next. */
 void snapshot_seal(struct snapshot *s);
 
 #endif

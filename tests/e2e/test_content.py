@@ -113,7 +113,11 @@ class SampleCapsule(unittest.TestCase):
             self.assertEqual(feed.feed.title, "Engineering Thoughts")
             self.assertGreaterEqual(len(feed.entries), 8)
             for e in feed.entries:
-                self.assertTrue(e.link.startswith(prefix), e.link)
+                # feedparser's e.link is only an HTML alternate; ours is
+                # typed text/gemini or text/plain.
+                alt = [l for l in e.links if l.rel == "alternate"]
+                self.assertEqual(len(alt), 1, e.links)
+                self.assertTrue(alt[0].href.startswith(prefix), alt[0].href)
                 self.assertTrue(e.id)
                 self.assertTrue(e.updated)
                 self.assertTrue(e.title)

@@ -13,7 +13,8 @@
 #include "pollux/markdown.h"
 #include "pollux/util.h"
 
-static char *other_tags[] = {"iot", "esp32"};
+static struct post_tag other_tags[] = {{"iot", "iot", 0},
+    {"esp32", "esp32", 0}};
 static struct post other = {.slug = "other", .title = "Other",
     .date = "2026-01-02", .summary = "# A summary.", .tags = other_tags,
     .ntags = 2, .read_time = 4};

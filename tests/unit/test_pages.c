@@ -17,6 +17,7 @@
 #include "pollux/gopher.h"
 #include "pollux/gophertext.h"
 #include "pollux/layout.h"
+#include "pollux/markdown.h"
 #include "pollux/sitelinks.h"
 #include "pollux/snapshot.h"
 #include "pollux/util.h"
@@ -49,7 +50,11 @@ static int setup(void **state)
 	(void)state;
 	snprintf(root, sizeof root, "/tmp/pollux-pages-XXXXXX");
 	assert_non_null(mkdtemp(root));
-	put("site.yaml", "title: Test Blog\nlanguage: en\n");
+	put("site.yaml", "title: Test Blog\nlanguage: en\nauthor: A. Writer\n"
+	    "icon: images/p.png\nredirects:\n"
+	    "  - from: /old-notes/\n    to: /notes/\n"
+	    "  - from: /colophon.gmi\n    to: /\n"          /* a real page */
+	    "  - from: /lost\n    to: /nowhere.gmi\n");
 	put("index.md", "Welcome. Read the [about page](about.md).\n");
 	put("posts/2026-01-02-first.md", POST("First", "2026-01-02", "iot",
 	    "See [the second](2026-02-03-second.md), [a site](https://x.example/a)"
@@ -57,6 +62,10 @@ static int setup(void **state)
 	put("posts/2026-02-03-second.md", POST("Second post with a title far "
 	    "too long for one line of any menu or text, so it wraps", "2026-02-03",
 	    "iot, long", "Back to [the first](first.md).\n"));
+	put("posts/2026-02-10-fixed.md", "---\ntitle: Fixed\n"
+	    "date: 2026-02-10T09:30:00+05:30\nupdated: 2026-02-12 08:00\n"
+	    "tags: [C++]\naliases: [old-fixed.gmi, /2025/old-fixed/, "
+	    "/posts/old-fixed.txt, /about.gmi]\n---\nCorrected.\n");
 	/* A title of 38 wide characters: 76 columns. */
 	put("posts/2026-03-04-wide.md", POST(
 	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe9\x95\xb7\xe3"
@@ -166,6 +175,22 @@ static void test_gemtext_reader(void **state)
 	assert_string_equal(pg->blocks[5].alt, "alt");
 	assert_string_equal(pg->blocks[5].s, "=> x\n");
 	assert_int_equal(pg->blocks[6].list.nitems, 2);
+	/* Each link knows its line, past a preformatted block too. */
+	assert_int_equal(pg->links[0].line, 5);
+	assert_int_equal(pg->links[2].line, 8);
+	assert_int_equal(pg->nlinks, 3);
+	model_free(pg);
+	/* So does each Markdown link: inline, image, in a list, in a table
+	 * (its row's line: the |---| line is no row). */
+	pg = model_new(NULL);
+	const char *md = "Para\nwith [a](a.md).\n\n![i](i.png)\n\n"
+	    "* [l](l.md)\n\n| h | [c](c.md) |\n|---|---|\n| x | y |\n"
+	    "| [r](r.md) | z |\n";
+	markdown_blocks(pg, md, strlen(md), NULL);
+	static const unsigned lines[] = {2, 4, 6, 8, 11};
+	assert_int_equal(pg->nlinks, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(pg->links[i].line, lines[i]);
 	model_free(pg);
 	/* An unclosed block runs to the end; CR LF lines. */
 	pg = model_new(NULL);
@@ -228,6 +253,80 @@ static void test_post_menu_and_text(void **state)
 	assert_non_null(strstr(g, "=> /images/p.png a photo\n"));
 	assert_non_null(strstr(g, "\n=> /tags/iot/ #iot\n\n=> /posts/second.gmi "
 	    "Newer: "));
+}
+
+static void test_updated_after_the_date(void **state)
+{
+	(void)state;
+	/* On the post's page, each protocol; cards keep their one date. */
+	const char *want = "2026-02-10 · updated 2026-02-12 · 1 min read · C++";
+	assert_non_null(strstr(page(PROTO_GEMINI, "/posts/fixed.gmi"), want));
+	assert_non_null(strstr(page(PROTO_GOPHER, "/posts/fixed/"), want));
+	assert_non_null(strstr(page(PROTO_GOPHER, "/posts/fixed.txt"), want));
+	assert_null(strstr(page(PROTO_GEMINI, "/"), "updated"));
+	assert_null(strstr(page(PROTO_GEMINI, "/posts/first.gmi"), "updated"));
+}
+
+static const struct page *find(enum proto p, const char *path)
+{
+	return snapshot_find(snap, p, path, strlen(path));
+}
+
+static void test_moved_paths(void **state)
+{
+	(void)state;
+	/* Gemini answers 31 to the new address; slashless too. */
+	assert_string_equal(find(PROTO_GEMINI, "/posts/old-fixed.gmi")->redirect,
+	    "/posts/fixed.gmi");
+	assert_string_equal(find(PROTO_GEMINI, "/2025/old-fixed/")->redirect,
+	    "/posts/fixed.gmi");
+	assert_string_equal(find(PROTO_GEMINI, "/2025/old-fixed")->redirect,
+	    "/posts/fixed.gmi");
+	assert_string_equal(find(PROTO_GEMINI, "/old-notes/")->redirect,
+	    "/notes/");
+	/* Gopher serves the page itself: a text for .txt, else the menu. */
+	assert_ptr_equal(find(PROTO_GOPHER, "/2025/old-fixed/")->body,
+	    find(PROTO_GOPHER, "/posts/fixed/")->body);
+	assert_ptr_equal(find(PROTO_GOPHER, "/posts/old-fixed.gmi")->body,
+	    find(PROTO_GOPHER, "/posts/fixed/")->body);
+	assert_ptr_equal(find(PROTO_GOPHER, "/posts/old-fixed.txt")->body,
+	    find(PROTO_GOPHER, "/posts/fixed.txt")->body);
+	assert_ptr_equal(find(PROTO_GOPHER, "/old-notes/")->body,
+	    find(PROTO_GOPHER, "/notes/")->body);
+	/* A real page is never hidden; a redirect to nothing is dropped. */
+	assert_null(find(PROTO_GEMINI, "/about.gmi")->redirect);
+	assert_null(find(PROTO_GEMINI, "/colophon.gmi")->redirect);
+	assert_null(find(PROTO_GEMINI, "/lost"));
+	assert_int_equal(snapshot_site(snap)->problems, 3);
+	/* Links to an old address go to the new one. */
+	resolves("/", "/posts/old-fixed.gmi", LINK_POST, NULL);
+	resolves("/", "/2025/old-fixed", LINK_POST, NULL);
+	resolves("/", "/old-notes/", LINK_FOLDER, "/notes/");
+	resolves("/", "/search", LINK_SEARCH, "/search");
+}
+
+static void test_feeds(void **state)
+{
+	(void)state;
+	const char *g = page(PROTO_GEMINI, "/atom.xml");
+	const char *o = page(PROTO_GOPHER, "/tags/c-plus-plus/atom.xml");
+	/* One id for a post, whatever the protocol. */
+	const char *id = "<id>tag:localhost,2026-02-10:fixed</id>";
+	assert_non_null(strstr(g, id));
+	assert_non_null(strstr(o, id));
+	assert_non_null(strstr(g, "<link rel=\"alternate\" type=\"text/gemini\" "
+	    "href=\"gemini://localhost/posts/fixed.gmi\"/>"));
+	assert_non_null(strstr(o, "<link rel=\"alternate\" type=\"text/plain\" "
+	    "href=\"gopher://localhost:70/0/posts/fixed.txt\"/>"));
+	assert_non_null(strstr(g, "<link rel=\"alternate\" type=\"text/gemini\" "
+	    "href=\"gemini://localhost/\"/>"));
+	assert_non_null(strstr(o, "<link rel=\"alternate\" type=\"application/"
+	    "gopher-menu\" href=\"gopher://localhost:70/1/tags/c-plus-plus/\"/>"));
+	assert_non_null(strstr(g, "<link rel=\"self\" type=\"application/atom+xml\""));
+	assert_non_null(strstr(g, "<icon>gemini://localhost/images/p.png</icon>"));
+	assert_non_null(strstr(o, "<icon>gopher://localhost/I/images/p.png</icon>"));
+	assert_non_null(strstr(g, "<name>A. Writer</name>"));
+	assert_non_null(strstr(o, "<category term=\"c-plus-plus\" label=\"C++\"/>"));
 }
 
 static void test_index_cards(void **state)
@@ -308,6 +407,9 @@ int main(void)
 		cmocka_unit_test(test_site_links),
 		cmocka_unit_test(test_gemtext_reader),
 		cmocka_unit_test(test_post_menu_and_text),
+		cmocka_unit_test(test_updated_after_the_date),
+		cmocka_unit_test(test_moved_paths),
+		cmocka_unit_test(test_feeds),
 		cmocka_unit_test(test_index_cards),
 		cmocka_unit_test(test_author_pages),
 		cmocka_unit_test(test_url_pages),

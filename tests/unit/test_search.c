@@ -33,6 +33,28 @@ static void folding(void **state)
 	fold_is("", "");
 }
 
+static void one_character(void **state)
+{
+	(void)state;
+	char out[4];
+	size_t len;
+	bool sep;
+	assert_int_equal(search_fold_char("\xC3\x89x", 3, out, &len, &sep), 2);
+	assert_int_equal(len, 1);
+	assert_int_equal(out[0], 'e');
+	assert_int_equal(search_fold_char("\xC3\x9F", 2, out, &len, &sep), 2);
+	assert_int_equal(len, 2);
+	assert_memory_equal(out, "ss", 2);
+	assert_int_equal(search_fold_char("\xE6\x9D\xB1", 3, out, &len, &sep), 3);
+	assert_int_equal(len, 3);                  /* 東, as it is */
+	assert_int_equal(search_fold_char("+", 1, out, &len, &sep), 1);
+	assert_int_equal(len, 0);
+	assert_true(sep);
+	assert_int_equal(search_fold_char("\xCC\x81", 2, out, &len, &sep), 2);
+	assert_int_equal(len, 0);                  /* a combining accent */
+	assert_false(sep);
+}
+
 static const char *const radar_tags[] = {"iot", "esp32"};
 static const char *const django_tags[] = {"django", "payments"};
 static const char *const none[] = {NULL};
@@ -142,6 +164,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(folding),
+		cmocka_unit_test(one_character),
 		cmocka_unit_test(queries),
 		cmocka_unit_test(bounds),
 		cmocka_unit_test(excerpts),
