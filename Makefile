@@ -6,7 +6,7 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-PKGS      := libuv openssl libcmark yaml-0.1
+PKGS      := libuv openssl libcmark-gfm yaml-0.1
 # Recursively expanded on purpose: pkg-config runs after `deps` installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))

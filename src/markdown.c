@@ -1,7 +1,10 @@
-/* markdown.c - the Markdown walker: one pass of a cmark iterator (explicit
- * enter and exit events, no recursion) turns the tree into page blocks.
- * The only file that calls cmark; what each output shows is its writer's. */
-#include <cmark.h>
+/* markdown.c - the Markdown walker: one pass of a cmark-gfm iterator
+ * (explicit enter and exit events, no recursion) turns the tree into page
+ * blocks. The only file that calls cmark-gfm; what each output shows is
+ * its writer's. */
+#include <cmark-gfm.h>
+#include <cmark-gfm-core-extensions.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +12,58 @@
 
 #include "pollux/htmltext.h"
 #include "pollux/markdown.h"
-#include "pollux/mdtable.h"
 
+/* GitHub-flavoured Markdown, as authors preview it on GitHub. */
 #define PARSE_OPTS CMARK_OPT_VALIDATE_UTF8
+static const char *const extensions[] = {
+	"table", "strikethrough", "autolink",
+};
+
+/* cmark-gfm keeps its extensions in a process-wide list that is filled
+ * once, and a parser marks its extensions' characters in a process-wide
+ * table while it reads inlines: one parse at a time. */
+static pthread_once_t registered = PTHREAD_ONCE_INIT;
+static pthread_mutex_t parsing = PTHREAD_MUTEX_INITIALIZER;
+
+static void register_extensions(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+}
+
+static cmark_node *parse(const char *md, size_t len)
+{
+	pthread_once(&registered, register_extensions);
+	pthread_mutex_lock(&parsing);
+	cmark_parser *p = cmark_parser_new(PARSE_OPTS);
+	for (size_t i = 0; i < sizeof extensions / sizeof *extensions; i++) {
+		cmark_syntax_extension *e = cmark_find_syntax_extension(
+		    extensions[i]);
+		if (e)
+			cmark_parser_attach_syntax_extension(p, e);
+	}
+	cmark_parser_feed(p, md, len);
+	cmark_node *doc = cmark_parser_finish(p);
+	cmark_parser_free(p);
+	pthread_mutex_unlock(&parsing);
+	return doc;
+}
+
+/* The nodes of extensions have types numbered at run time; their names
+ * are the stable API. */
+enum ext_kind { EXT_NONE, EXT_TABLE, EXT_ROW, EXT_CELL };
+
+static enum ext_kind ext_kind(cmark_node *n)
+{
+	const char *t = cmark_node_get_type_string(n);
+
+	if (strcmp(t, "table") == 0)
+		return EXT_TABLE;
+	if (strcmp(t, "table_header") == 0 || strcmp(t, "table_row") == 0)
+		return EXT_ROW;
+	if (strcmp(t, "table_cell") == 0)
+		return EXT_CELL;
+	return EXT_NONE;
+}
 
 /* A link or image whose text is being read: its label is the text from
  * label_from on. */
@@ -20,14 +72,26 @@ struct open_link {
 	size_t label_from;
 };
 
+/* The table being read (cells hold only inlines: tables never nest). */
+struct table {
+	size_t cells;             /* its first cell in page->cells */
+	size_t rows, cols, in_row;
+	bool header;
+	char *align;
+};
+
 struct walk {
 	struct model *pg;
 	const struct link_resolver *r;
-	struct md_source src;
+	const char *md;           /* the source, for what cmark keeps to */
+	size_t len;               /* itself (a list's bullet) */
+	size_t *lines;            /* offset of each line; built on first use */
+	size_t nlines;
 	struct buf text;          /* text not yet made a run */
 	struct buf plain;         /* the paragraph's plain text, for labels */
 	struct open_link *open;
 	size_t nopen, capopen;
+	struct table table;
 };
 
 /* ---- inline text --------------------------------------------------- */
@@ -102,8 +166,8 @@ static void close_link(struct walk *w)
 	}
 }
 
-/* One inline event. Emphasis has no mark in gemtext or Gopher text: only
- * its text is kept. */
+/* One inline event. Emphasis and strikethrough have no mark in gemtext or
+ * Gopher text: only their text is kept. */
 static void inline_event(struct walk *w, cmark_event_type ev, cmark_node *n)
 {
 	const char *lit = cmark_node_get_literal(n);
@@ -183,30 +247,10 @@ static bool runs_blank(const struct model *pg, struct runs r)
 	return true;
 }
 
-/* ---- blocks -------------------------------------------------------- */
+/* ---- tables -------------------------------------------------------- */
 
-/* A table cell is Markdown too: one paragraph's inlines; anything else
- * ("1." or "-" alone would be a list) stays as written. */
-static void cell_runs(struct walk *w, const char *md)
+static void add_cell(struct model *pg, struct runs r)
 {
-	size_t first = runs_begin(w);
-	cmark_node *doc = cmark_parse_document(md, strlen(md), PARSE_OPTS);
-	cmark_node *para = cmark_node_first_child(doc);
-
-	if (para && cmark_node_get_type(para) == CMARK_NODE_PARAGRAPH &&
-	    !cmark_node_next(para)) {
-		cmark_iter *it = cmark_iter_new(para);
-		cmark_event_type ev;
-		while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE)
-			if (cmark_iter_get_node(it) != para)
-				inline_event(w, ev, cmark_iter_get_node(it));
-		cmark_iter_free(it);
-	} else if (para) {
-		put_text(w, md, strlen(md));
-	}
-	cmark_node_free(doc);
-	struct runs r = runs_end(w, first);
-	struct model *pg = w->pg;
 	if (pg->ncells == pg->capcells) {
 		pg->capcells = pg->capcells ? pg->capcells * 2 : 16;
 		pg->cells = xrealloc(pg->cells, pg->capcells * sizeof *pg->cells);
@@ -214,26 +258,86 @@ static void cell_runs(struct walk *w, const char *md)
 	pg->cells[pg->ncells++] = r;
 }
 
-/* A paragraph that is a pipe table (see mdtable.c) becomes a table. */
-static bool table(struct walk *w, cmark_node *para)
+static void table_begin(struct walk *w, cmark_node *n)
 {
-	struct md_table t;
+	struct table *t = &w->table;
+	uint8_t *align = cmark_gfm_extensions_get_table_alignments(n);
 
-	if (!md_table_read(&w->src, cmark_node_get_start_line(para),
-	    cmark_node_get_end_line(para), cmark_node_get_start_column(para),
-	    &t))
-		return false;
-	size_t cells = w->pg->ncells;
-	for (size_t i = 0; i < t.rows * t.cols; i++)
-		cell_runs(w, t.cells[i]);
-	struct block *b = model_add(w->pg, BLOCK_TABLE);
-	b->table.rows = t.rows;
-	b->table.cols = t.cols;
-	b->table.align = model_strndup(w->pg, t.align, t.cols);
-	b->table.header = t.header;
-	b->table.cells = cells;
-	md_table_free(&t);
-	return true;
+	free(t->align);
+	memset(t, 0, sizeof *t);
+	t->cells = w->pg->ncells;
+	t->cols = cmark_gfm_extensions_get_table_columns(n);
+	t->align = xmalloc(t->cols + 1);
+	for (size_t i = 0; i < t->cols; i++)
+		t->align[i] = align && (align[i] == 'c' || align[i] == 'r') ?
+		    (char)align[i] : 'l';
+	cmark_node *first = cmark_node_first_child(n);
+	t->header = first && cmark_gfm_extensions_get_table_row_is_header(first);
+}
+
+/* A row has as many cells as the table has columns: the missing are
+ * empty, and any more (cmark-gfm drops them) are left out. */
+static void row_end(struct walk *w)
+{
+	struct table *t = &w->table;
+
+	for (; t->in_row < t->cols; t->in_row++)
+		add_cell(w->pg, (struct runs){w->pg->nruns, 0});
+	t->in_row = 0;
+	t->rows++;
+}
+
+static void cell_end(struct walk *w, size_t first)
+{
+	struct runs r = runs_end(w, first);
+
+	if (w->table.in_row >= w->table.cols) {
+		w->pg->nruns = first;
+		return;
+	}
+	add_cell(w->pg, r);
+	w->table.in_row++;
+}
+
+static void table_end(struct walk *w)
+{
+	struct table *t = &w->table;
+
+	if (t->rows && t->cols) {
+		struct block *b = model_add(w->pg, BLOCK_TABLE);
+		b->table.rows = t->rows;
+		b->table.cols = t->cols;
+		b->table.align = model_strndup(w->pg, t->align, t->cols);
+		b->table.header = t->header;
+		b->table.cells = t->cells;
+	} else {
+		w->pg->ncells = t->cells;
+	}
+	free(t->align);
+	memset(t, 0, sizeof *t);
+}
+
+/* ---- blocks -------------------------------------------------------- */
+
+/* Line lineno (1-based) of the source, or NULL. */
+static const char *source_line(struct walk *w, int lineno, size_t *len)
+{
+	if (!w->lines) {
+		size_t count = 1;
+		for (size_t i = 0; i < w->len; i++)
+			count += w->md[i] == '\n';
+		w->lines = xmalloc(count * sizeof *w->lines);
+		w->lines[w->nlines++] = 0;
+		for (size_t i = 0; i < w->len; i++)
+			if (w->md[i] == '\n')
+				w->lines[w->nlines++] = i + 1;
+	}
+	if (lineno < 1 || (size_t)lineno > w->nlines)
+		return NULL;
+	size_t i = w->lines[lineno - 1];
+	size_t end = (size_t)lineno < w->nlines ? w->lines[lineno] - 1 : w->len;
+	*len = end - i;
+	return w->md + i;
 }
 
 static void list(struct walk *w, cmark_node *n)
@@ -252,7 +356,7 @@ static void list(struct walk *w, cmark_node *n)
 	for (cmark_node *c = item; c; c = cmark_node_next(c))
 		b->list.nitems++;
 	/* The bullet the author chose, which cmark keeps to itself. */
-	if (!b->list.ordered && item && (s = md_source_line(&w->src,
+	if (!b->list.ordered && item && (s = source_line(w,
 	    cmark_node_get_start_line(item), &len)) != NULL) {
 		size_t col = (size_t)cmark_node_get_start_column(item);
 		if (col >= 1 && col <= len && strchr("-*+", s[col - 1]))
@@ -297,20 +401,67 @@ static void html_block(struct walk *w, cmark_node *n)
 	model_add(w->pg, BLOCK_TEXT)->text = r;
 }
 
+/* The exit of a paragraph or heading: a block of its runs, if they show
+ * anything. */
+static void text_block(struct walk *w, cmark_node *n, size_t first)
+{
+	struct runs text = runs_end(w, first);
+	struct block *b;
+
+	if (runs_blank(w->pg, text)) {
+		w->pg->nruns = text.first;
+		return;
+	}
+	if (cmark_node_get_type(n) == CMARK_NODE_HEADING) {
+		b = model_add(w->pg, BLOCK_HEADING);
+		b->level = cmark_node_get_heading_level(n);
+	} else {
+		b = model_add(w->pg, BLOCK_TEXT);
+	}
+	b->text = text;
+}
+
+/* A node of an extension. */
+static void ext_event(struct walk *w, cmark_event_type ev, cmark_node *n,
+    size_t *first)
+{
+	bool enter = ev == CMARK_EVENT_ENTER;
+
+	switch (ext_kind(n)) {
+	case EXT_TABLE:
+		if (enter)
+			table_begin(w, n);
+		else
+			table_end(w);
+		break;
+	case EXT_ROW:
+		if (!enter)
+			row_end(w);
+		break;
+	case EXT_CELL:
+		if (enter)
+			*first = runs_begin(w);
+		else
+			cell_end(w, *first);
+		break;
+	case EXT_NONE:
+		inline_event(w, ev, n);
+		break;
+	}
+}
+
 void markdown_blocks(struct model *pg, const char *md, size_t len,
     const struct link_resolver *r)
 {
-	struct walk w = {.pg = pg, .r = r, .src = {md, len, NULL, 0}};
-	cmark_node *doc = cmark_parse_document(md, len, PARSE_OPTS);
+	struct walk w = {.pg = pg, .r = r, .md = md, .len = len};
+	cmark_node *doc = parse(md, len);
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
-	cmark_node *skip = NULL;   /* a table's paragraph, at its exit */
 	size_t first = 0;
 
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
 		bool enter = ev == CMARK_EVENT_ENTER;
-		struct block *b;
 
 		switch (cmark_node_get_type(n)) {
 		case CMARK_NODE_DOCUMENT:
@@ -329,34 +480,10 @@ void markdown_blocks(struct model *pg, const char *md, size_t len,
 			break;
 		case CMARK_NODE_PARAGRAPH:
 		case CMARK_NODE_HEADING:
-			if (n == skip) {
-				skip = NULL;
-				break;
-			}
-			if (enter) {
-				if (cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH &&
-				    table(&w, n)) {
-					/* Its inlines are the cells': go straight
-					 * to its exit, which finds no runs begun. */
-					cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
-					skip = n;
-					break;
-				}
+			if (enter)
 				first = runs_begin(&w);
-				break;
-			}
-			struct runs text = runs_end(&w, first);
-			if (runs_blank(pg, text)) {
-				pg->nruns = text.first;
-				break;
-			}
-			if (cmark_node_get_type(n) == CMARK_NODE_HEADING) {
-				b = model_add(pg, BLOCK_HEADING);
-				b->level = cmark_node_get_heading_level(n);
-			} else {
-				b = model_add(pg, BLOCK_TEXT);
-			}
-			b->text = text;
+			else
+				text_block(&w, n, first);
 			break;
 		case CMARK_NODE_CODE_BLOCK:
 			pre(&w, n);
@@ -368,13 +495,14 @@ void markdown_blocks(struct model *pg, const char *md, size_t len,
 			model_add(pg, BLOCK_RULE);
 			break;
 		default:
-			inline_event(&w, ev, n);
+			ext_event(&w, ev, n, &first);
 			break;
 		}
 	}
 	cmark_iter_free(it);
 	cmark_node_free(doc);
-	md_source_free(&w.src);
+	free(w.lines);
+	free(w.table.align);
 	buf_free(&w.text);
 	buf_free(&w.plain);
 	free(w.open);

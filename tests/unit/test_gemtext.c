@@ -114,10 +114,17 @@ static void long_lines_and_bad_tables(void **state)
 	gmi(md.data);
 	assert_int_equal(strchr(out.data, '\n') - out.data, 20000 * 5 - 1);
 	buf_free(&md);
+	/* GFM: no delimiter row, or one that does not match the header,
+	 * and it is no table. */
 	gmi("| a | b |\n| c\n");
 	assert_null(strstr(out.data, "```"));
 	gmi("| a | b | c |\n|---|\n| 1 |\n");
-	assert_non_null(strstr(out.data, "```table\n"));
+	assert_null(strstr(out.data, "```"));
+	/* Short rows get empty cells, long ones lose what is past the
+	 * header. */
+	assert_string_equal(gmi("| a | b | c |\n|---|---|---|\n| 1 |\n"
+	    "| 1 | 2 | 3 | 4 |\n"),
+	    "```table\na | b | c\n--+---+--\n1 |   |\n1 | 2 | 3\n```\n");
 }
 
 static void groups_and_cards(void **state)
