@@ -66,7 +66,7 @@ void gemtext_address(struct buf *out, const struct link *l)
 {
 	switch (l->to) {
 	case LINK_URL:
-		buf_puts(out, l->target);
+		url_encode_link(out, l->target);
 		break;
 	case LINK_POST:
 	case LINK_POST_TEXT:

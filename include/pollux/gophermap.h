@@ -37,7 +37,8 @@ bool gopher_address(const struct link *l, const struct gopher_host *h,
 void gopher_item_free(struct gopher_item *it);
 
 /* Appends the URL a reader types to follow l: gopher://host/TYPE/selector
- * for what this server answers, the URL as written for the rest. */
+ * for what this server answers, the URL as written for the rest (spaces
+ * and the like escaped, as in a link line). */
 void gopher_url(struct buf *out, const struct link *l,
     const struct gopher_host *h);
 
