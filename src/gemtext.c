@@ -18,6 +18,8 @@
  *   sentence and labels its link line;
  * - list items are "* " lines, nested ones with "◦ " and two spaces a
  *   level; ordered items keep their numbers as text;
+ * - a footnote's marker reads "[^1]"; the notes, at the end under their
+ *   heading, start with theirs: "[^1] The note.";
  * - a thematic break is a "---" line; a table is a preformatted block;
  *   no line inside a preformatted block starts with "```";
  * - a text line that would read as gemtext syntax ("=>", "#", "* ", ">",
@@ -149,6 +151,9 @@ static void plain_text(struct writer *w, struct runs r, struct buf *b)
 		case RUN_END:
 			if (nopen)
 				gather(w, open[--nopen]);
+			break;
+		case RUN_NOTE:
+			buf_printf(b, "[^%.*s]", (int)u->len, u->s);
 			break;
 		}
 	}
@@ -292,7 +297,7 @@ static void paragraph(struct writer *w, const struct block *b)
 		return;
 	}
 	plain_text(w, b->text, &text);
-	if (f && f->kind == BLOCK_ITEM)
+	if (f && (f->kind == BLOCK_ITEM || f->kind == BLOCK_NOTE))
 		text_lines(w, f->had_child ? f->indent.data : f->marker.data,
 		    f->indent.data, text.data);
 	else
@@ -376,9 +381,25 @@ static void push(struct writer *w, const struct block *b)
 			buf_puts(&f->indent, "  ");
 		break;
 	}
+	case BLOCK_NOTE:
+		/* Its other lines are text lines: gemtext has no indent. */
+		buf_printf(&f->marker, "%s[^%d] ", prefix(w), b->level);
+		buf_puts(&f->indent, prefix(w));
+		break;
 	default:
 		break;
 	}
+}
+
+/* A note's number on a line of its own, when no paragraph starts it. */
+static void note_number(struct writer *w, struct frame *f)
+{
+	size_t n = f->marker.len;
+	while (n && f->marker.data[n - 1] == ' ')
+		n--;
+	buf_put(w->out, f->marker.data, n);
+	buf_putc(w->out, '\n');
+	w->started = true;
 }
 
 static void pop(struct writer *w)
@@ -390,6 +411,8 @@ static void pop(struct writer *w)
 		/* An empty item still shows its marker. */
 		buf_printf(w->out, "%s\n", f->marker.data);
 		w->started = true;
+	} else if (f->kind == BLOCK_NOTE && !f->had_child) {
+		note_number(w, f);
 	}
 	if (f->kind != BLOCK_BODY)
 		w->levels--;
@@ -401,13 +424,18 @@ static void pop(struct writer *w)
 		w->prefix.data[w->prefix.len] = '\0';
 }
 
-/* Before a block inside a quote: a ">" line after its previous child. */
-static void child(struct writer *w)
+/* Before a block inside a container: a ">" line after the previous child
+ * of a quote; a note's number before a note that starts with no text. */
+static void child(struct writer *w, const struct block *b)
 {
 	struct frame *f = top(w);
 
 	if (!f)
 		return;
+	if (f->kind == BLOCK_NOTE && !f->had_child && b->kind != BLOCK_TEXT) {
+		note_number(w, f);
+		f->had_child = true;
+	}
 	if (f->kind == BLOCK_QUOTE && f->had_child && w->started) {
 		size_t n = w->prefix.len;
 		while (n && w->prefix.data[n - 1] == ' ')
@@ -477,7 +505,7 @@ void gemtext_write(const struct model *pg, struct buf *out)
 		if (at_top)
 			top_begin(&w, b);
 		else
-			child(&w);
+			child(&w, b);
 		switch (b->kind) {
 		case BLOCK_HEADING:
 			heading(&w, b);
@@ -501,6 +529,7 @@ void gemtext_write(const struct model *pg, struct buf *out)
 		case BLOCK_QUOTE:
 		case BLOCK_LIST:
 		case BLOCK_ITEM:
+		case BLOCK_NOTE:
 		case BLOCK_BODY:
 			mark_child(&w);
 			push(&w, b);

@@ -28,6 +28,8 @@
  *   just its item;
  * - a thematic break is a centred "* * *"; quotes are "> " lines; list
  *   items keep the author's bullet, numbers are right-aligned;
+ * - a footnote's marker reads "[^1]", unlike a link's "[1]"; the notes,
+ *   at the end under their heading, hang from theirs: "[^1] The note.";
  * - containers deeper than the width allows (MIN_WIDTH left for text)
  *   print no prefix of their own.
  */
@@ -393,6 +395,9 @@ static void inline_text(struct writer *w, struct runs r, struct buf *b)
 			else
 				end_link(w, &open[nopen], b);
 			break;
+		case RUN_NOTE:
+			buf_printf(b, "[^%.*s]", (int)u->len, u->s);
+			break;
 		}
 	}
 	free(open);
@@ -681,6 +686,18 @@ static void push(struct writer *w, const struct block *b)
 		f->pending = true;
 		break;
 	}
+	case BLOCK_NOTE: {
+		/* Its number hangs out like an item's bullet. */
+		struct buf m = {0};
+		buf_printf(&m, "[^%d] ", b->level);
+		f->width = m.len;
+		f->marker = buf_take(&m, NULL);
+		f->rest = xmalloc(f->width + 1);
+		memset(f->rest, ' ', f->width);
+		f->rest[f->width] = '\0';
+		f->pending = true;
+		break;
+	}
 	default:
 		break;
 	}
@@ -690,8 +707,8 @@ static void pop(struct writer *w)
 {
 	struct frame *f = &w->stack[w->depth - 1];
 
-	/* An empty item still shows its bullet. */
-	if (f->kind == BLOCK_ITEM && f->pending)
+	/* An empty item still shows its bullet, a note its number. */
+	if ((f->kind == BLOCK_ITEM || f->kind == BLOCK_NOTE) && f->pending)
 		emit_line(w, "", 0);
 	free(f->marker);
 	free(f->rest);
@@ -773,6 +790,7 @@ static void write_page(struct writer *w)
 		case BLOCK_QUOTE:
 		case BLOCK_LIST:
 		case BLOCK_ITEM:
+		case BLOCK_NOTE:
 			push(w, b);
 			continue;
 		case BLOCK_END:

@@ -14,7 +14,7 @@
 #include "pollux/markdown.h"
 
 /* GitHub-flavoured Markdown, as authors preview it on GitHub. */
-#define PARSE_OPTS CMARK_OPT_VALIDATE_UTF8
+#define PARSE_OPTS (CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_FOOTNOTES)
 static const char *const extensions[] = {
 	"table", "strikethrough", "autolink",
 };
@@ -92,6 +92,7 @@ struct walk {
 	struct open_link *open;
 	size_t nopen, capopen;
 	struct table table;
+	int notes;                /* footnotes so far */
 };
 
 /* ---- inline text --------------------------------------------------- */
@@ -210,6 +211,12 @@ static void inline_event(struct walk *w, cmark_event_type ev, cmark_node *n)
 			open_link(w, n, cmark_node_get_type(n) == CMARK_NODE_IMAGE);
 		else
 			close_link(w);
+		break;
+	case CMARK_NODE_FOOTNOTE_REFERENCE:
+		/* cmark-gfm has numbered it in the order notes are first
+		 * referred to; it is no part of a link's label. */
+		if (ev == CMARK_EVENT_ENTER)
+			add_run(w, RUN_NOTE, lit, strlen(lit), NO_LINK);
 		break;
 	default:
 		break;
@@ -493,6 +500,17 @@ void markdown_blocks(struct model *pg, const char *md, size_t len,
 			break;
 		case CMARK_NODE_THEMATIC_BREAK:
 			model_add(pg, BLOCK_RULE);
+			break;
+		case CMARK_NODE_FOOTNOTE_DEFINITION:
+			/* cmark-gfm has put the notes referred to at the end,
+			 * in the order of their numbers, and dropped the rest. */
+			if (!enter) {
+				model_end(pg);
+				break;
+			}
+			if (!w.notes)
+				model_heading(pg, 2, "Notes");
+			model_add(pg, BLOCK_NOTE)->level = ++w.notes;
 			break;
 		default:
 			ext_event(&w, ev, n, &first);

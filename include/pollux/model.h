@@ -46,6 +46,7 @@ enum run_kind {
 	RUN_LINK,        /* a link's text starts; link: its index, or NO_LINK */
 	RUN_IMAGE,       /* an image's alt text starts; link as for RUN_LINK */
 	RUN_END,         /* the innermost open link or image ends */
+	RUN_NOTE,        /* a footnote's marker: s[0..len) is its number */
 };
 
 struct run {
@@ -71,6 +72,7 @@ enum block_kind {
 	BLOCK_QUOTE,
 	BLOCK_LIST,      /* list.*; its children are BLOCK_ITEMs */
 	BLOCK_ITEM,
+	BLOCK_NOTE,      /* a footnote: level is its number */
 	BLOCK_BODY,      /* a post's text: link is the text on its own (a
 	                    menu shows that link and the links inside) */
 	BLOCK_END,
@@ -89,7 +91,7 @@ enum block_flags {
 struct block {
 	enum block_kind kind;
 	unsigned flags;
-	int level;                  /* HEADING */
+	int level;                  /* HEADING: 1-6; NOTE: its number */
 	struct runs text;           /* HEADING, TEXT */
 	size_t link;                /* LINK, BODY: index in page->links */
 	const char *alt, *s;        /* PRE */
