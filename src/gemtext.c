@@ -17,7 +17,8 @@
  *   link or image is just its link line; an image's alt text stays in the
  *   sentence and labels its link line;
  * - list items are "* " lines, nested ones with "◦ " and two spaces a
- *   level; ordered items keep their numbers as text;
+ *   level; ordered items keep their numbers as text; a task shows its
+ *   state, "* [x] done", "* [ ] to do";
  * - a footnote's marker reads "[^1]"; the notes, at the end under their
  *   heading, start with theirs: "[^1] The note.";
  * - a thematic break is a "---" line; a table is a preformatted block;
@@ -377,6 +378,8 @@ static void push(struct writer *w, const struct block *b)
 			buf_printf(&f->marker, "%d. ", w->stack[w->depth - 2].number++);
 		else if (level)
 			buf_puts(&f->marker, "◦ ");
+		if (b->task)
+			buf_printf(&f->marker, "[%c] ", b->task);
 		for (int i = 0; i <= level; i++)
 			buf_puts(&f->indent, "  ");
 		break;

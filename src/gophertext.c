@@ -27,7 +27,8 @@
  *   top-level block follow it as items; a paragraph that is one link is
  *   just its item;
  * - a thematic break is a centred "* * *"; quotes are "> " lines; list
- *   items keep the author's bullet, numbers are right-aligned;
+ *   items keep the author's bullet, numbers are right-aligned, a task
+ *   its state after them ("- [x] done");
  * - a footnote's marker reads "[^1]", unlike a link's "[1]"; the notes,
  *   at the end under their heading, hang from theirs: "[^1] The note.";
  * - containers deeper than the width allows (MIN_WIDTH left for text)
@@ -679,6 +680,10 @@ static void push(struct writer *w, const struct block *b)
 			    parent->bullet : '*');
 		f->width = parent && parent->kind == BLOCK_LIST ?
 		    parent->mwidth : 2;
+		if (b->task) {
+			buf_printf(&m, "[%c] ", b->task);
+			f->width += 4;
+		}
 		f->marker = buf_take(&m, NULL);
 		f->rest = xmalloc(f->width + 1);
 		memset(f->rest, ' ', f->width);

@@ -16,7 +16,7 @@
 /* GitHub-flavoured Markdown, as authors preview it on GitHub. */
 #define PARSE_OPTS (CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_FOOTNOTES)
 static const char *const extensions[] = {
-	"table", "strikethrough", "autolink",
+	"table", "strikethrough", "autolink", "tasklist",
 };
 
 /* cmark-gfm keeps its extensions in a process-wide list that is filled
@@ -469,6 +469,7 @@ void markdown_blocks(struct model *pg, const char *md, size_t len,
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
 		bool enter = ev == CMARK_EVENT_ENTER;
+		struct block *b;
 
 		switch (cmark_node_get_type(n)) {
 		case CMARK_NODE_DOCUMENT:
@@ -483,7 +484,15 @@ void markdown_blocks(struct model *pg, const char *md, size_t len,
 				model_end(pg);
 			break;
 		case CMARK_NODE_ITEM:
-			model_add(pg, enter ? BLOCK_ITEM : BLOCK_END);
+			if (!enter) {
+				model_end(pg);
+				break;
+			}
+			b = model_add(pg, BLOCK_ITEM);
+			/* "[x] " or "[ ] " read as a task's state. */
+			if (strcmp(cmark_node_get_type_string(n), "tasklist") == 0)
+				b->task = cmark_gfm_extensions_get_tasklist_item_checked(
+				    n) ? 'x' : ' ';
 			break;
 		case CMARK_NODE_PARAGRAPH:
 		case CMARK_NODE_HEADING:

@@ -103,6 +103,7 @@ struct block {
 		char bullet;            /* '*', '-' or '+', as the author wrote */
 		size_t nitems;
 	} list;
+	char task;                  /* ITEM: ' ' a task to do, 'x' done, 0 none */
 	struct {
 		size_t rows, cols;
 		const char *align;      /* cols bytes */
