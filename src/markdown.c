@@ -70,6 +70,7 @@ static enum ext_kind ext_kind(cmark_node *n)
 struct open_link {
 	size_t link;
 	size_t label_from;
+	bool html;                /* opened by <a>: </a> closes it */
 };
 
 /* The table being read (cells hold only inlines: tables never nest). */
@@ -143,15 +144,15 @@ static size_t resolve(struct walk *w, const char *url)
 	return i;
 }
 
-static void open_link(struct walk *w, cmark_node *n, bool image)
+static void open_link(struct walk *w, const char *url, bool image, bool html)
 {
-	size_t link = resolve(w, cmark_node_get_url(n));
+	size_t link = resolve(w, url);
 	add_run(w, image ? RUN_IMAGE : RUN_LINK, NULL, 0, link);
 	if (w->nopen == w->capopen) {
 		w->capopen = w->capopen ? w->capopen * 2 : 8;
 		w->open = xrealloc(w->open, w->capopen * sizeof *w->open);
 	}
-	w->open[w->nopen++] = (struct open_link){link, w->plain.len};
+	w->open[w->nopen++] = (struct open_link){link, w->plain.len, html};
 }
 
 static void close_link(struct walk *w)
@@ -162,17 +163,85 @@ static void close_link(struct walk *w)
 	add_run(w, RUN_END, NULL, 0, NO_LINK);
 	if (o->link != NO_LINK) {
 		const char *from = w->plain.data ? w->plain.data + o->label_from : "";
-		w->pg->links[o->link].label = model_strndup(w->pg, from,
-		    w->plain.len - o->label_from);
+		size_t n = w->plain.len - o->label_from;
+		while (n && *from == ' ')
+			from++, n--;
+		while (n && from[n - 1] == ' ')
+			n--;
+		w->pg->links[o->link].label = model_strndup(w->pg, from, n);
 	}
 }
+
+/* ---- raw HTML ------------------------------------------------------ */
+
+/* Text of raw HTML into runs: in a paragraph a block element's end is
+ * only a space; an HTML block breaks the line there. */
+struct html_walk {
+	struct walk *w;
+	bool block;
+};
+
+static void html_flush(struct html_walk *hw, struct buf *h)
+{
+	size_t i = 0;
+
+	while (i < h->len) {
+		size_t k = i;
+		while (k < h->len && h->data[k] != '\n')
+			k++;
+		put_text(hw->w, h->data + i, k - i);
+		if (k < h->len) {
+			if (hw->block)
+				add_run(hw->w, RUN_BREAK, NULL, 0, NO_LINK);
+			else
+				put_text(hw->w, " ", 1);
+		}
+		i = k + 1;
+	}
+	h->len = 0;
+}
+
+static void html_open(void *ctx, struct buf *h, const char *href, bool image,
+    const char *alt)
+{
+	struct html_walk *hw = ctx;
+
+	html_flush(hw, h);
+	open_link(hw->w, href, image, !image);
+	if (image) {
+		put_text(hw->w, alt, strlen(alt));
+		close_link(hw->w);
+	}
+}
+
+static void html_close(void *ctx, struct buf *h)
+{
+	struct html_walk *hw = ctx;
+
+	html_flush(hw, h);
+	if (hw->w->nopen && hw->w->open[hw->w->nopen - 1].html)
+		close_link(hw->w);
+}
+
+/* Raw HTML shows its text, and its links and images as links. */
+static void html_runs(struct walk *w, const char *lit, bool block)
+{
+	struct html_walk hw = {w, block};
+	struct html_links links = {html_open, html_close, &hw};
+	struct buf h = {0};
+
+	html_text(lit, strlen(lit), &h, &links);
+	html_flush(&hw, &h);
+	buf_free(&h);
+}
+
+/* ---- inline text, continued --------------------------------------- */
 
 /* One inline event. Emphasis and strikethrough have no mark in gemtext or
  * Gopher text: only their text is kept. */
 static void inline_event(struct walk *w, cmark_event_type ev, cmark_node *n)
 {
 	const char *lit = cmark_node_get_literal(n);
-	struct buf h = {0};
 
 	switch (cmark_node_get_type(n)) {
 	case CMARK_NODE_TEXT:
@@ -193,22 +262,20 @@ static void inline_event(struct walk *w, cmark_event_type ev, cmark_node *n)
 		w->text.len = 0;
 		break;
 	case CMARK_NODE_HTML_INLINE:
-		/* <br> breaks the line; any other tag only shows its text. */
+		/* <br> breaks the line; <a> and <img> are links; any other
+		 * tag only shows its text. */
 		if (is_br(lit)) {
 			add_run(w, RUN_BREAK, NULL, 0, NO_LINK);
 			buf_putc(&w->plain, ' ');
 			break;
 		}
-		html_text(lit, strlen(lit), &h);
-		for (size_t i = 0; i < h.len; i++)
-			if (h.data[i] != '\n')
-				put_text(w, &h.data[i], 1);
-		buf_free(&h);
+		html_runs(w, lit, false);
 		break;
 	case CMARK_NODE_LINK:
 	case CMARK_NODE_IMAGE:
 		if (ev == CMARK_EVENT_ENTER)
-			open_link(w, n, cmark_node_get_type(n) == CMARK_NODE_IMAGE);
+			open_link(w, cmark_node_get_url(n),
+			    cmark_node_get_type(n) == CMARK_NODE_IMAGE, false);
 		else
 			close_link(w);
 		break;
@@ -382,24 +449,13 @@ static void pre(struct walk *w, cmark_node *n)
 	b->len = strlen(b->s);
 }
 
-/* Raw HTML shows its text; the end of a block element ends a line. */
+/* Raw HTML shows its text and links; the end of a block element ends a
+ * line. */
 static void html_block(struct walk *w, cmark_node *n)
 {
-	const char *lit = cmark_node_get_literal(n);
-	struct buf h = {0};
-	size_t first = runs_begin(w), i = 0;
+	size_t first = runs_begin(w);
 
-	html_text(lit, strlen(lit), &h);
-	while (i < h.len) {
-		size_t k = i;
-		while (k < h.len && h.data[k] != '\n')
-			k++;
-		put_text(w, h.data + i, k - i);
-		if (k < h.len)
-			add_run(w, RUN_BREAK, NULL, 0, NO_LINK);
-		i = k + 1;
-	}
-	buf_free(&h);
+	html_runs(w, cmark_node_get_literal(n), true);
 	struct runs r = runs_end(w, first);
 	if (runs_blank(w->pg, r)) {
 		w->pg->nruns = r.first;

@@ -164,6 +164,20 @@ static void line_breaks_and_fences(void **state)
 	    "```\n ```not the end\n```\n");
 }
 
+static void html_links(void **state)
+{
+	(void)state;
+	/* A link left open ends with its block; blanks and line ends in an
+	 * address go, as browsers drop them. */
+	assert_string_equal(gmi("<div><a href=\" https://x.example/\n\">open"
+	    "</div>\n"), "open\n\n=> https://x.example/ open\n");
+	/* </a> closes only what <a> opened. */
+	assert_string_equal(gmi("[md </a>text](https://d.example/) here\n"),
+	    "md text here\n\n=> https://d.example/ md text\n");
+	assert_string_equal(gmi("<a name=x>anchor</a> and <img alt=\"alt only\">"
+	    " <img src=''>\n"), "anchor and alt only\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +189,7 @@ int main(void)
 		cmocka_unit_test(long_lines_and_bad_tables),
 		cmocka_unit_test(groups_and_cards),
 		cmocka_unit_test(line_breaks_and_fences),
+		cmocka_unit_test(html_links),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	buf_free(&out);
