@@ -13,9 +13,10 @@
  * Layout rules (tests/golden/NAME.gmi and tests/pages/gemini/ show them):
  * - headings deeper than ### become ###; emphasis and code are plain text;
  * - the links of a top-level block (paragraph, list, quote, table) follow
- *   it as "=> URL text" lines, each URL once; a paragraph that is a single
- *   link or image is just its link line; an image's alt text stays in the
- *   sentence and labels its link line;
+ *   it as "=> URL text" lines, each URL once; a paragraph or a list made
+ *   only of links or images is just their link lines; an image's alt text
+ *   stays in the sentence and labels its link line; a bare URL is its own
+ *   label (an unlabelled link line, which clients show as its URL);
  * - list items are "* " lines, nested ones with "◦ " and two spaces a
  *   level; ordered items keep their numbers as text; a task shows its
  *   state, "* [x] done", "* [ ] to do";
@@ -290,8 +291,8 @@ static void paragraph(struct writer *w, const struct block *b)
 	struct frame *f = top(w);
 	struct buf text = {0};
 
-	if (!w->levels && runs_lone_link(w->pg, b->text)) {
-		/* Written now, not after the block: it is the block. */
+	if (!w->levels && runs_only_links(w->pg, b->text)) {
+		/* Written now, not after the block: they are the block. */
 		plain_text(w, b->text, &text);
 		flush_links(w, false);
 		buf_free(&text);
@@ -455,6 +456,21 @@ static void mark_child(struct writer *w)
 		f->had_child = true;
 }
 
+/* A list of links at the top: only its link lines. Returns the index of
+ * its BLOCK_END. */
+static size_t link_list(struct writer *w, size_t i)
+{
+	size_t end = block_end(w->pg, i);
+	struct buf text = {0};
+
+	for (size_t k = i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT)
+			plain_text(w, w->pg->blocks[k].text, &text);
+	flush_links(w, false);
+	buf_free(&text);
+	return end;
+}
+
 /* ---- top-level blocks ---------------------------------------------- */
 
 static void top_begin(struct writer *w, const struct block *b)
@@ -470,7 +486,9 @@ static void top_begin(struct writer *w, const struct block *b)
 
 static void top_end(struct writer *w, const struct block *b)
 {
-	flush_links(w, true);
+	/* After a block that showed nothing, the blank line before it is
+	 * enough. */
+	flush_links(w, w->out->len > w->top_from + w->top_blank);
 	if (w->out->len <= w->top_from + w->top_blank) {
 		/* The block had nothing to show. */
 		w->out->len = w->top_from;
@@ -509,6 +527,11 @@ void gemtext_write(const struct model *pg, struct buf *out)
 			top_begin(&w, b);
 		else
 			child(&w, b);
+		if (at_top && b->kind == BLOCK_LIST && list_only_links(pg, i)) {
+			i = link_list(&w, i);
+			top_end(&w, b);
+			continue;
+		}
 		switch (b->kind) {
 		case BLOCK_HEADING:
 			heading(&w, b);

@@ -24,8 +24,8 @@
  *   References at the end list "[n] URL", one number per distinct URL; an
  *   autolink whose text is its URL is shown once, with no number;
  * - in a menu, a link's text stays in its sentence and the links of a
- *   top-level block follow it as items; a paragraph that is one link is
- *   just its item;
+ *   top-level block follow it as items; a paragraph or a list made only
+ *   of links is just their items;
  * - a thematic break is a centred "* * *"; quotes are "> " lines; list
  *   items keep the author's bullet, numbers are right-aligned, a task
  *   its state after them ("- [x] done");
@@ -310,6 +310,23 @@ static void flush_items(struct writer *w, bool blank)
 	buf_free(&key);
 }
 
+/* True when every link of r can be an item: a menu may then show r as
+ * its items alone without losing a label. */
+static bool all_items(struct writer *w, struct runs r)
+{
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		const struct run *u = &w->pg->runs[i];
+		struct gopher_item it;
+		if ((u->kind != RUN_LINK && u->kind != RUN_IMAGE) ||
+		    u->link == NO_LINK)
+			continue;
+		if (!gopher_address(&w->pg->links[u->link], &w->g->host, &it))
+			return false;
+		gopher_item_free(&it);
+	}
+	return true;
+}
+
 /* ---- inline text --------------------------------------------------- */
 
 struct open_run {
@@ -433,8 +450,9 @@ static void text_block(struct writer *w, const struct block *b)
 {
 	struct buf text = {0};
 
-	if (w->menu && !w->levels && runs_lone_link(w->pg, b->text)) {
-		/* The item is the block. */
+	if (w->menu && !w->levels && runs_only_links(w->pg, b->text) &&
+	    all_items(w, b->text)) {
+		/* The items are the block. */
 		inline_text(w, b->text, &text);
 		flush_items(w, false);
 		buf_free(&text);
@@ -583,6 +601,26 @@ static void link_block(struct writer *w, const struct block *b)
 		card_lines(w, l->post);
 	buf_free(&label);
 	end_block(w);
+}
+
+/* In a menu, a list of links at the top is only its items: true, with
+ * *i at its BLOCK_END; false when some link could not be an item. */
+static bool link_list(struct writer *w, size_t *i)
+{
+	size_t end = block_end(w->pg, *i);
+	struct buf text = {0};
+
+	for (size_t k = *i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT &&
+		    !all_items(w, w->pg->blocks[k].text))
+			return false;
+	for (size_t k = *i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT)
+			inline_text(w, w->pg->blocks[k].text, &text);
+	flush_items(w, false);
+	buf_free(&text);
+	*i = end;
+	return true;
 }
 
 /* In a menu, a post's body is an item for its text and one for every
@@ -767,6 +805,11 @@ static void write_page(struct writer *w)
 		bool at_top = !w->levels && b->kind != BLOCK_BODY;
 		if (at_top)
 			top_begin(w, b);
+		if (at_top && w->menu && b->kind == BLOCK_LIST &&
+		    list_only_links(pg, i) && link_list(w, &i)) {
+			top_end(w, b);
+			continue;
+		}
 		switch (b->kind) {
 		case BLOCK_HEADING:
 		case BLOCK_TEXT:

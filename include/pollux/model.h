@@ -156,9 +156,17 @@ void model_link(struct model *pg, enum link_to to, const char *target,
 /* Closes the innermost open container. */
 void model_end(struct model *pg);
 
-/* True when r is one link or image with a URL and nothing else: writers
- * show such a paragraph as the link alone. */
-bool runs_lone_link(const struct model *pg, struct runs r);
+/* True when r holds links or images, each with an address, and nothing
+ * outside them but blanks, line breaks and the separators put between
+ * links (",", "|", "·"...): writers that gather links after a block show
+ * such a paragraph as its links alone. */
+bool runs_only_links(const struct model *pg, struct runs r);
+/* True when the list at pg->blocks[i] is items that each hold one such
+ * paragraph and nothing else (no task, no sublist). */
+bool list_only_links(const struct model *pg, size_t i);
+/* The index of the BLOCK_END that closes the container at i (nblocks if
+ * none does). */
+size_t block_end(const struct model *pg, size_t i);
 /* True for a link block that groups with the links around it (a card is
  * not one: it stands apart). */
 bool block_plain_link(const struct block *b);

@@ -170,7 +170,7 @@ static void html_links(void **state)
 	/* A link left open ends with its block; blanks and line ends in an
 	 * address go, as browsers drop them. */
 	assert_string_equal(gmi("<div><a href=\" https://x.example/\n\">open"
-	    "</div>\n"), "open\n\n=> https://x.example/ open\n");
+	    "</div>\n"), "=> https://x.example/ open\n");
 	/* </a> closes only what <a> opened. */
 	assert_string_equal(gmi("[md </a>text](https://d.example/) here\n"),
 	    "md text here\n\n=> https://d.example/ md text\n");
