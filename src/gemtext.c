@@ -58,7 +58,8 @@ struct writer {
 	struct buf prefix;     /* "> " for each quote we are in */
 	struct gathered *links;     /* of the current top-level block */
 	size_t nlinks, caplinks;
-	struct strset urls;         /* theirs, each once */
+	struct strset urls;         /* their addresses */
+	struct strset seen;         /* what was gathered: see gather */
 	/* The top-level block being written. */
 	size_t top_from;
 	bool top_started, top_blank, prev_link;
@@ -95,16 +96,30 @@ static void link_line(struct buf *b, const char *url, const char *label)
 	buf_putc(b, '\n');
 }
 
-static void gather(struct writer *w, size_t link)
+/* A link is gathered once for its address; an image once for its
+ * address and label, since two images of one file may say different
+ * things (and a link to the image it shows adds nothing). */
+static void gather(struct writer *w, size_t link, bool image)
 {
 	if (link == NO_LINK)
 		return;
 	const struct link *l = &w->pg->links[link];
-	struct buf url = {0};
+	struct buf url = {0}, key = {0};
 	bool added;
 	gemtext_address(&url, l);
-	size_t n = strset_add(&w->urls, url.data, &added);
+	buf_printf(&key, "%s\n%s", url.data, l->label);
+	if (image) {
+		strset_add(&w->seen, key.data, &added);
+		if (added)
+			strset_add(&w->seen, url.data, NULL);
+	} else {
+		strset_add(&w->seen, url.data, &added);
+		if (added)
+			strset_add(&w->seen, key.data, NULL);
+	}
+	size_t n = strset_add(&w->urls, url.data, NULL);
 	buf_free(&url);
+	buf_free(&key);
 	if (!added)
 		return;
 	if (w->nlinks == w->caplinks) {
@@ -125,6 +140,7 @@ static void flush_links(struct writer *w, bool blank)
 		    w->links[i].label);
 	w->nlinks = 0;
 	strset_free(&w->urls);
+	strset_free(&w->seen);
 	w->started = true;
 }
 
@@ -133,9 +149,9 @@ static void flush_links(struct writer *w, bool blank)
 /* The plain text of runs; the links in them are gathered as they end. */
 static void plain_text(struct writer *w, struct runs r, struct buf *b)
 {
-	size_t *open = NULL, nopen = 0;
+	const struct run **open = xmalloc((r.n ? r.n : 1) * sizeof *open);
+	size_t nopen = 0;
 
-	open = xmalloc((r.n ? r.n : 1) * sizeof *open);
 	for (size_t i = r.first; i < r.first + r.n; i++) {
 		const struct run *u = &w->pg->runs[i];
 		switch (u->kind) {
@@ -148,11 +164,14 @@ static void plain_text(struct writer *w, struct runs r, struct buf *b)
 			break;
 		case RUN_LINK:
 		case RUN_IMAGE:
-			open[nopen++] = u->link;
+			open[nopen++] = u;
 			break;
 		case RUN_END:
-			if (nopen)
-				gather(w, open[--nopen]);
+			if (nopen) {
+				nopen--;
+				gather(w, open[nopen]->link,
+				    open[nopen]->kind == RUN_IMAGE);
+			}
 			break;
 		case RUN_NOTE:
 			buf_printf(b, "[^%.*s]", (int)u->len, u->s);
@@ -573,5 +592,6 @@ void gemtext_write(const struct model *pg, struct buf *out)
 	free(w.stack);
 	free(w.links);
 	strset_free(&w.urls);
+	strset_free(&w.seen);
 	buf_free(&w.prefix);
 }

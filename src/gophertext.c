@@ -2,6 +2,7 @@
  * text (type 0), links numbered with a References list; or as a menu, the
  * same lines as info lines and every link an item. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -56,6 +57,7 @@ struct frame {
 struct pending_item {
 	size_t link;
 	const char *label;
+	bool image;
 };
 
 struct writer {
@@ -273,7 +275,7 @@ static bool item_key(struct writer *w, const struct link *l, struct buf *key)
 	return true;
 }
 
-static void add_item(struct writer *w, size_t link)
+static void add_item(struct writer *w, size_t link, bool image)
 {
 	if (link == NO_LINK)
 		return;
@@ -282,10 +284,12 @@ static void add_item(struct writer *w, size_t link)
 		w->items = xrealloc(w->items, w->capitems * sizeof *w->items);
 	}
 	w->items[w->nitems++] = (struct pending_item){link,
-	    w->pg->links[link].label};
+	    w->pg->links[link].label, image};
 }
 
-/* The items gathered for a block, each place once, after it. */
+/* The items gathered for a block after it: a link once for its place, an
+ * image once for its place and label (two images of one file may say
+ * different things; a link to the image it shows adds nothing). */
 static void flush_items(struct writer *w, bool blank)
 {
 	struct strset seen = {0};
@@ -300,7 +304,17 @@ static void flush_items(struct writer *w, bool blank)
 		key.len = 0;
 		if (!item_key(w, l, &key))
 			continue;
-		strset_add(&seen, key.data, &added);
+		size_t place = key.len;
+		buf_printf(&key, "\n%s", w->items[i].label);
+		if (w->items[i].image) {
+			strset_add(&seen, key.data, &added);
+			key.data[place] = '\0';
+			strset_add(&seen, key.data, NULL);
+		} else {
+			strset_add(&seen, key.data, NULL);
+			key.data[place] = '\0';
+			strset_add(&seen, key.data, &added);
+		}
 		if (added)
 			item_line(w, l, w->items[i].label);
 	}
@@ -369,11 +383,17 @@ static void end_link(struct writer *w, const struct open_run *o,
 	if (l->to == LINK_POST)
 		text_link.to = LINK_POST_TEXT;
 	gopher_url(&url, &text_link, &w->g->host);
+	char ref[32];
+	size_t n = (size_t)snprintf(ref, sizeof ref, "[%zu]",
+	    strset_add(&w->refs, url.data, &added));
+	buf_free(&url);
+	/* A link to the very image it shows has its number already. */
+	if (b->len >= n && memcmp(b->data + b->len - n, ref, n) == 0)
+		return;
 	if (b->len > 0 && b->data[b->len - 1] != ' ' &&
 	    b->data[b->len - 1] != '\n')
 		buf_putc(b, LAYOUT_GLUE);
-	buf_printf(b, "[%zu]", strset_add(&w->refs, url.data, &added));
-	buf_free(&url);
+	buf_puts(b, ref);
 }
 
 /* The text of runs into b: breaks as '\n'. In a text, links and images
@@ -409,7 +429,7 @@ static void inline_text(struct writer *w, struct runs r, struct buf *b)
 				break;
 			nopen--;
 			if (w->menu)
-				add_item(w, open[nopen].link);
+				add_item(w, open[nopen].link, open[nopen].image);
 			else
 				end_link(w, &open[nopen], b);
 			break;
@@ -644,7 +664,7 @@ static size_t body_menu(struct writer *w, size_t at)
 		if (c->kind >= BLOCK_QUOTE && c->kind < BLOCK_END)
 			depth++;
 		if (c->kind == BLOCK_LINK)
-			add_item(w, c->link);
+			add_item(w, c->link, false);
 		if (c->kind == BLOCK_TABLE) {
 			const struct runs *cells = &pg->cells[c->table.cells];
 			size_t n = c->table.rows * c->table.cols;
@@ -657,7 +677,8 @@ static size_t body_menu(struct writer *w, size_t at)
 			for (size_t k = r.first; k < r.first + r.n; k++)
 				if (pg->runs[k].kind == RUN_LINK ||
 				    pg->runs[k].kind == RUN_IMAGE)
-					add_item(w, pg->runs[k].link);
+					add_item(w, pg->runs[k].link,
+					    pg->runs[k].kind == RUN_IMAGE);
 	}
 	if (w->nitems && b->alt && *b->alt) {
 		struct buf head = {0};

@@ -12,6 +12,7 @@
 
 #include "pollux/htmltext.h"
 #include "pollux/markdown.h"
+#include "pollux/url.h"
 
 /* GitHub-flavoured Markdown, as authors preview it on GitHub. */
 #define PARSE_OPTS (CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_FOOTNOTES)
@@ -71,6 +72,7 @@ struct open_link {
 	size_t link;
 	size_t label_from;
 	bool html;                /* opened by <a>: </a> closes it */
+	const char *image;        /* an image's URL (the page's copy) */
 };
 
 /* The table being read (cells hold only inlines: tables never nest). */
@@ -152,24 +154,64 @@ static void open_link(struct walk *w, const char *url, bool image, bool html)
 		w->capopen = w->capopen ? w->capopen * 2 : 8;
 		w->open = xrealloc(w->open, w->capopen * sizeof *w->open);
 	}
-	w->open[w->nopen++] = (struct open_link){link, w->plain.len, html};
+	w->open[w->nopen++] = (struct open_link){link, w->plain.len, html,
+	    image && url ? model_strdup(w->pg, url) : NULL};
+}
+
+/* What to call an image that has no alt text: its file's name, "a.png"
+ * for "/images/a.png?v=2" (the host for a URL with no path), decoded when
+ * that gives readable text. */
+static void file_label(struct walk *w, const char *url)
+{
+	size_t n = strcspn(url, "?#");
+	char name[256];
+
+	while (n && url[n - 1] == '/')
+		n--;
+	size_t from = n;
+	while (from && url[from - 1] != '/')
+		from--;
+	if (strncmp(url, "data:", 5) == 0 || from == n) {
+		put_text(w, "image", 5);
+		return;
+	}
+	long k = percent_decode(url + from, n - from, name, sizeof name);
+	if (k > 0 && utf8_valid(name, (size_t)k))
+		put_text(w, name, (size_t)k);
+	else
+		put_text(w, url + from, n - from);
+}
+
+/* The text of the link or image o, from the paragraph's plain text,
+ * without the blanks around it: *n bytes from the result. */
+static const char *label(struct walk *w, const struct open_link *o, size_t *n)
+{
+	const char *from = w->plain.data ? w->plain.data + o->label_from : "";
+
+	*n = w->plain.len - o->label_from;
+	while (*n && *from == ' ')
+		from++, (*n)--;
+	while (*n && from[*n - 1] == ' ')
+		(*n)--;
+	return from;
 }
 
 static void close_link(struct walk *w)
 {
 	if (!w->nopen)
 		return;
-	struct open_link *o = &w->open[--w->nopen];
-	add_run(w, RUN_END, NULL, 0, NO_LINK);
-	if (o->link != NO_LINK) {
-		const char *from = w->plain.data ? w->plain.data + o->label_from : "";
-		size_t n = w->plain.len - o->label_from;
-		while (n && *from == ' ')
-			from++, n--;
-		while (n && from[n - 1] == ' ')
-			n--;
-		w->pg->links[o->link].label = model_strndup(w->pg, from, n);
+	struct open_link *o = &w->open[w->nopen - 1];
+	size_t n;
+	const char *text = label(w, o, &n);
+	/* Never an image that says nothing where it stands. */
+	if (!n && o->image) {
+		file_label(w, o->image);
+		text = label(w, o, &n);
 	}
+	if (o->link != NO_LINK)
+		w->pg->links[o->link].label = model_strndup(w->pg, text, n);
+	add_run(w, RUN_END, NULL, 0, NO_LINK);
+	w->nopen--;
 }
 
 /* ---- raw HTML ------------------------------------------------------ */

@@ -190,7 +190,7 @@ static void test_references(void **state)
 	    "![pic](http://p/i.png) ![](http://q/) <http://auto/> "
 	    "<me@x.org> [](http://c/)\n", NULL);
 	assert_string_equal(s,
-	    "a [1] b [2] again [1] [image: pic] [3] [image] [4] http://auto/\n"
+	    "a [1] b [2] again [1] [image: pic] [3] [image: q] [4] http://auto/\n"
 	    "me@x.org [5]\n"
 	    "\n"
 	    "References\n"
