@@ -153,11 +153,12 @@ void gopher_url(struct buf *out, const struct link *l,
 }
 
 /* A field of a menu line: a tab, CR or LF would break the line apart,
- * so each becomes sub (or goes when sub is 0). */
+ * and other controls confuse the client's screen, so each becomes sub (or
+ * goes when sub is 0). */
 static void put_field(struct buf *out, const char *s, size_t n, char sub)
 {
 	for (size_t i = 0; s && i < n; i++) {
-		if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F) {
 			if (sub)
 				buf_putc(out, sub);
 		} else {

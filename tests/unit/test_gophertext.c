@@ -401,6 +401,9 @@ static void test_item_escaping(void **state)
 	gophermap_item(&out, '0', "a\tb\r\nc", "/x\ty\r\n", "host", 70);
 	assert_string_equal(out.data, "0a b  c\t/xy\thost\t70\r\n");
 	buf_free(&out);
+	gophermap_item(&out, 'h', "esc\x1b[2Jape\x7f", "URL:x\x0f", "host", 70);
+	assert_string_equal(out.data, "hesc [2Jape \tURL:x\thost\t70\r\n");
+	buf_free(&out);
 	gophermap_end(&out);
 	assert_string_equal(out.data, ".\r\n");
 	buf_free(&out);
