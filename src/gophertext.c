@@ -236,17 +236,21 @@ static void item_line(struct writer *w, const struct link *l,
     const char *label)
 {
 	struct gopher_item it;
-	struct buf display = {0};
+	struct buf display = {0}, text = {0};
 
 	if (!gopher_address(l, &w->g->host, &it))
 		return;
 	owed_blank(w);
-	const char *text = *label ? label : l->target;
-	size_t n = strlen(text);
+	/* A URL shown for want of a label may hold controls, which take
+	 * no column here and one as the space the menu line makes them. */
+	for (const char *t = *label ? label : l->target; *t; t++)
+		buf_putc(&text, (unsigned char)*t < 0x20 || *t == 0x7F ? ' ' : *t);
+	size_t n = text.len;
 	/* Clients mark folders themselves ("images/" would read "images//"). */
-	if (it.type == '1' && n > 1 && text[n - 1] == '/')
+	if (it.type == '1' && n > 1 && text.data[n - 1] == '/')
 		n--;
-	cut_text(&display, text, n, GOPHER_ITEM_WIDTH);
+	cut_text(&display, text.data ? text.data : "", n, GOPHER_ITEM_WIDTH);
+	buf_free(&text);
 	gophermap_item(w->out, it.type, display.data, it.selector.data,
 	    it.host.data, it.port);
 	if (it.type == 'h' && strncmp(it.selector.data, "URL:", 4) == 0 &&
