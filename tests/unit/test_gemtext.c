@@ -178,6 +178,22 @@ static void html_links(void **state)
 	    " <img src=''>\n"), "anchor and alt only\n");
 }
 
+static void generated_links_escaped(void **state)
+{
+	(void)state;
+	struct model *pg = model_new(NULL);
+	model_link(pg, LINK_FILE, "/my notes.txt", "my notes.txt", NULL, 0);
+	model_link(pg, LINK_FILE, "/nb\xc2\xa0sp.txt", "nbsp", NULL, 0);
+	model_link(pg, LINK_URL, "https://x.example/a b|c", "away", NULL, 0);
+	buf_free(&out);
+	gemtext_write(pg, &out);
+	assert_string_equal(out.data, "=> /my%20notes.txt my notes.txt\n"
+	    "=> /nb%C2%A0sp.txt nbsp\n=> https://x.example/a%20b%7Cc away\n");
+	model_free(pg);
+	assert_string_equal(gmi("[doc](<my file.pdf>)\n"),
+	    "=> my%20file.pdf doc\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +206,7 @@ int main(void)
 		cmocka_unit_test(groups_and_cards),
 		cmocka_unit_test(line_breaks_and_fences),
 		cmocka_unit_test(html_links),
+		cmocka_unit_test(generated_links_escaped),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	buf_free(&out);
