@@ -526,7 +526,8 @@ static void text_block(struct walk *w, cmark_node *n, size_t first)
 	b->text = text;
 }
 
-/* A node of an extension. */
+/* A node of an extension: a table's, or one whose text is all it shows
+ * (strikethrough). */
 static void ext_event(struct walk *w, cmark_event_type ev, cmark_node *n,
     size_t *first)
 {
@@ -550,7 +551,6 @@ static void ext_event(struct walk *w, cmark_event_type ev, cmark_node *n,
 			cell_end(w, *first);
 		break;
 	case EXT_NONE:
-		inline_event(w, ev, n);
 		break;
 	}
 }
@@ -607,6 +607,18 @@ void markdown_blocks(struct model *pg, const char *md, size_t len,
 			break;
 		case CMARK_NODE_THEMATIC_BREAK:
 			model_add(pg, BLOCK_RULE);
+			break;
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+		case CMARK_NODE_CODE:
+		case CMARK_NODE_HTML_INLINE:
+		case CMARK_NODE_EMPH:
+		case CMARK_NODE_STRONG:
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE:
+		case CMARK_NODE_FOOTNOTE_REFERENCE:
+			inline_event(&w, ev, n);
 			break;
 		case CMARK_NODE_FOOTNOTE_DEFINITION:
 			/* cmark-gfm has put the notes referred to at the end,
