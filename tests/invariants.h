@@ -36,10 +36,11 @@ static bool inv_space(uint32_t cp)
 	    cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
-/* How many blocks of the model a gemtext line may come from, counted
- * outside quotes (whose lines all start with '>'). */
+/* How many blocks of the model a gemtext line may come from. A quote's
+ * lines start with '>', but only so deep (the writer stops indenting):
+ * what is quoted counts towards the most, not the least. */
 struct inv_counts {
-	size_t toggles;        /* 2 for each PRE and TABLE */
+	size_t toggles, toggles_quoted;   /* 2 for each PRE and TABLE */
 	size_t headings, items, quotes;
 };
 
@@ -63,19 +64,18 @@ static void inv_count(const struct model *pg, struct inv_counts *c)
 			c->items += k == BLOCK_ITEM;
 			continue;
 		}
-		if (!quoted && (k == BLOCK_PRE || k == BLOCK_TABLE))
-			c->toggles += 2;
-		if (!quoted && k == BLOCK_HEADING)
-			c->headings++;
+		if (k == BLOCK_PRE || k == BLOCK_TABLE)
+			*(quoted ? &c->toggles_quoted : &c->toggles) += 2;
+		c->headings += k == BLOCK_HEADING;
 	}
 	free(stack);
 }
 
 /* Gemtext: every preformatted block closes, and no line that was text
- * reads as gemtext syntax: each "```" line opens or closes a block of the
- * model, each "=>" line is a link of the model with its URL whole, and
- * there are no more "#", "* " or ">" lines than headings, items and
- * quotes could make. */
+ * reads as gemtext syntax: "```" lines open and close the model's blocks,
+ * each "=>" line is a link of the model with its URL whole, and there are
+ * no more "#", "* " or ">" lines than headings, items and quotes could
+ * make. */
 static bool gemtext_ok(const struct model *pg, const char *s, size_t n,
     struct problem *p)
 {
@@ -137,7 +137,8 @@ static bool gemtext_ok(const struct model *pg, const char *s, size_t n,
 	}
 	if (ok && pre)
 		ok = problem(p, "preformatted block left open", s, 0);
-	if (ok && toggles != c.toggles)
+	if (ok && (toggles < c.toggles || toggles > c.toggles +
+	    c.toggles_quoted))
 		ok = problem(p, "\"```\" lines that open no block", s, 0);
 	if (ok && headings > c.headings + (pg->title != NULL))
 		ok = problem(p, "\"#\" lines that are no heading", s, 0);
