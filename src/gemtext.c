@@ -13,11 +13,15 @@
  * Layout rules (tests/golden/NAME.gmi and tests/pages/gemini/ show them):
  * - headings deeper than ### become ###; emphasis and code are plain text;
  * - the links of a top-level block (paragraph, list, quote, table) follow
- *   it as "=> URL text" lines, each URL once; a paragraph that is a single
- *   link or image is just its link line; an image's alt text stays in the
- *   sentence and labels its link line;
+ *   it as "=> URL text" lines, each URL once; a paragraph or a list made
+ *   only of links or images is just their link lines; an image's alt text
+ *   stays in the sentence and labels its link line; a bare URL is its own
+ *   label (an unlabelled link line, which clients show as its URL);
  * - list items are "* " lines, nested ones with "◦ " and two spaces a
- *   level; ordered items keep their numbers as text;
+ *   level; ordered items keep their numbers as text; a task shows its
+ *   state, "* [x] done", "* [ ] to do";
+ * - a footnote's marker reads "[^1]"; the notes, at the end under their
+ *   heading, start with theirs: "[^1] The note.";
  * - a thematic break is a "---" line; a table is a preformatted block;
  *   no line inside a preformatted block starts with "```";
  * - a text line that would read as gemtext syntax ("=>", "#", "* ", ">",
@@ -54,7 +58,8 @@ struct writer {
 	struct buf prefix;     /* "> " for each quote we are in */
 	struct gathered *links;     /* of the current top-level block */
 	size_t nlinks, caplinks;
-	struct strset urls;         /* theirs, each once */
+	struct strset urls;         /* their addresses */
+	struct strset seen;         /* what was gathered: see gather */
 	/* The top-level block being written. */
 	size_t top_from;
 	bool top_started, top_blank, prev_link;
@@ -66,7 +71,7 @@ void gemtext_address(struct buf *out, const struct link *l)
 {
 	switch (l->to) {
 	case LINK_URL:
-		buf_puts(out, l->target);
+		url_encode_link(out, l->target);
 		break;
 	case LINK_POST:
 	case LINK_POST_TEXT:
@@ -91,16 +96,30 @@ static void link_line(struct buf *b, const char *url, const char *label)
 	buf_putc(b, '\n');
 }
 
-static void gather(struct writer *w, size_t link)
+/* A link is gathered once for its address; an image once for its
+ * address and label, since two images of one file may say different
+ * things (and a link to the image it shows adds nothing). */
+static void gather(struct writer *w, size_t link, bool image)
 {
 	if (link == NO_LINK)
 		return;
 	const struct link *l = &w->pg->links[link];
-	struct buf url = {0};
+	struct buf url = {0}, key = {0};
 	bool added;
 	gemtext_address(&url, l);
-	size_t n = strset_add(&w->urls, url.data, &added);
+	buf_printf(&key, "%s\n%s", url.data, l->label);
+	if (image) {
+		strset_add(&w->seen, key.data, &added);
+		if (added)
+			strset_add(&w->seen, url.data, NULL);
+	} else {
+		strset_add(&w->seen, url.data, &added);
+		if (added)
+			strset_add(&w->seen, key.data, NULL);
+	}
+	size_t n = strset_add(&w->urls, url.data, NULL);
 	buf_free(&url);
+	buf_free(&key);
 	if (!added)
 		return;
 	if (w->nlinks == w->caplinks) {
@@ -121,6 +140,7 @@ static void flush_links(struct writer *w, bool blank)
 		    w->links[i].label);
 	w->nlinks = 0;
 	strset_free(&w->urls);
+	strset_free(&w->seen);
 	w->started = true;
 }
 
@@ -129,9 +149,9 @@ static void flush_links(struct writer *w, bool blank)
 /* The plain text of runs; the links in them are gathered as they end. */
 static void plain_text(struct writer *w, struct runs r, struct buf *b)
 {
-	size_t *open = NULL, nopen = 0;
+	const struct run **open = xmalloc((r.n ? r.n : 1) * sizeof *open);
+	size_t nopen = 0;
 
-	open = xmalloc((r.n ? r.n : 1) * sizeof *open);
 	for (size_t i = r.first; i < r.first + r.n; i++) {
 		const struct run *u = &w->pg->runs[i];
 		switch (u->kind) {
@@ -144,11 +164,17 @@ static void plain_text(struct writer *w, struct runs r, struct buf *b)
 			break;
 		case RUN_LINK:
 		case RUN_IMAGE:
-			open[nopen++] = u->link;
+			open[nopen++] = u;
 			break;
 		case RUN_END:
-			if (nopen)
-				gather(w, open[--nopen]);
+			if (nopen) {
+				nopen--;
+				gather(w, open[nopen]->link,
+				    open[nopen]->kind == RUN_IMAGE);
+			}
+			break;
+		case RUN_NOTE:
+			buf_printf(b, "[^%.*s]", (int)u->len, u->s);
 			break;
 		}
 	}
@@ -284,15 +310,15 @@ static void paragraph(struct writer *w, const struct block *b)
 	struct frame *f = top(w);
 	struct buf text = {0};
 
-	if (!w->levels && runs_lone_link(w->pg, b->text)) {
-		/* Written now, not after the block: it is the block. */
+	if (!w->levels && runs_only_links(w->pg, b->text)) {
+		/* Written now, not after the block: they are the block. */
 		plain_text(w, b->text, &text);
 		flush_links(w, false);
 		buf_free(&text);
 		return;
 	}
 	plain_text(w, b->text, &text);
-	if (f && f->kind == BLOCK_ITEM)
+	if (f && (f->kind == BLOCK_ITEM || f->kind == BLOCK_NOTE))
 		text_lines(w, f->had_child ? f->indent.data : f->marker.data,
 		    f->indent.data, text.data);
 	else
@@ -372,13 +398,31 @@ static void push(struct writer *w, const struct block *b)
 			buf_printf(&f->marker, "%d. ", w->stack[w->depth - 2].number++);
 		else if (level)
 			buf_puts(&f->marker, "◦ ");
+		if (b->task)
+			buf_printf(&f->marker, "[%c] ", b->task);
 		for (int i = 0; i <= level; i++)
 			buf_puts(&f->indent, "  ");
 		break;
 	}
+	case BLOCK_NOTE:
+		/* Its other lines are text lines: gemtext has no indent. */
+		buf_printf(&f->marker, "%s[^%d] ", prefix(w), b->level);
+		buf_puts(&f->indent, prefix(w));
+		break;
 	default:
 		break;
 	}
+}
+
+/* A note's number on a line of its own, when no paragraph starts it. */
+static void note_number(struct writer *w, struct frame *f)
+{
+	size_t n = f->marker.len;
+	while (n && f->marker.data[n - 1] == ' ')
+		n--;
+	buf_put(w->out, f->marker.data, n);
+	buf_putc(w->out, '\n');
+	w->started = true;
 }
 
 static void pop(struct writer *w)
@@ -390,6 +434,8 @@ static void pop(struct writer *w)
 		/* An empty item still shows its marker. */
 		buf_printf(w->out, "%s\n", f->marker.data);
 		w->started = true;
+	} else if (f->kind == BLOCK_NOTE && !f->had_child) {
+		note_number(w, f);
 	}
 	if (f->kind != BLOCK_BODY)
 		w->levels--;
@@ -401,13 +447,18 @@ static void pop(struct writer *w)
 		w->prefix.data[w->prefix.len] = '\0';
 }
 
-/* Before a block inside a quote: a ">" line after its previous child. */
-static void child(struct writer *w)
+/* Before a block inside a container: a ">" line after the previous child
+ * of a quote; a note's number before a note that starts with no text. */
+static void child(struct writer *w, const struct block *b)
 {
 	struct frame *f = top(w);
 
 	if (!f)
 		return;
+	if (f->kind == BLOCK_NOTE && !f->had_child && b->kind != BLOCK_TEXT) {
+		note_number(w, f);
+		f->had_child = true;
+	}
 	if (f->kind == BLOCK_QUOTE && f->had_child && w->started) {
 		size_t n = w->prefix.len;
 		while (n && w->prefix.data[n - 1] == ' ')
@@ -422,6 +473,21 @@ static void mark_child(struct writer *w)
 	struct frame *f = top(w);
 	if (f)
 		f->had_child = true;
+}
+
+/* A list of links at the top: only its link lines. Returns the index of
+ * its BLOCK_END. */
+static size_t link_list(struct writer *w, size_t i)
+{
+	size_t end = block_end(w->pg, i);
+	struct buf text = {0};
+
+	for (size_t k = i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT)
+			plain_text(w, w->pg->blocks[k].text, &text);
+	flush_links(w, false);
+	buf_free(&text);
+	return end;
 }
 
 /* ---- top-level blocks ---------------------------------------------- */
@@ -439,7 +505,9 @@ static void top_begin(struct writer *w, const struct block *b)
 
 static void top_end(struct writer *w, const struct block *b)
 {
-	flush_links(w, true);
+	/* After a block that showed nothing, the blank line before it is
+	 * enough. */
+	flush_links(w, w->out->len > w->top_from + w->top_blank);
 	if (w->out->len <= w->top_from + w->top_blank) {
 		/* The block had nothing to show. */
 		w->out->len = w->top_from;
@@ -477,7 +545,12 @@ void gemtext_write(const struct model *pg, struct buf *out)
 		if (at_top)
 			top_begin(&w, b);
 		else
-			child(&w);
+			child(&w, b);
+		if (at_top && b->kind == BLOCK_LIST && list_only_links(pg, i)) {
+			i = link_list(&w, i);
+			top_end(&w, b);
+			continue;
+		}
 		switch (b->kind) {
 		case BLOCK_HEADING:
 			heading(&w, b);
@@ -501,6 +574,7 @@ void gemtext_write(const struct model *pg, struct buf *out)
 		case BLOCK_QUOTE:
 		case BLOCK_LIST:
 		case BLOCK_ITEM:
+		case BLOCK_NOTE:
 		case BLOCK_BODY:
 			mark_child(&w);
 			push(&w, b);
@@ -518,5 +592,6 @@ void gemtext_write(const struct model *pg, struct buf *out)
 	free(w.stack);
 	free(w.links);
 	strset_free(&w.urls);
+	strset_free(&w.seen);
 	buf_free(&w.prefix);
 }

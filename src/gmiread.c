@@ -232,7 +232,9 @@ void gemtext_blocks(struct model *pg, const char *text, size_t len,
 			continue;
 		}
 		line(&rd, p, n);
-		p += n + (nl != NULL);
+		/* Past the line as it was, CR included: a last line ending in
+		 * a lone CR once kept the reader there for ever. */
+		p = nl ? nl + 1 : end;
 	}
 	close_group(&rd);
 }

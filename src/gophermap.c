@@ -20,16 +20,13 @@ static bool has_scheme(const char *s)
 	return *s == ':';
 }
 
-/* A "URL:" selector: bytes that cannot stand in a selector (controls,
- * which would break the menu line) are %XX-escaped. */
+/* A "URL:" selector: the URL escaped as a link line has it, so no
+ * control breaks the menu line and the page that answers it links to a
+ * URL a browser takes whole. */
 static void url_selector(struct buf *sel, const char *url)
 {
 	buf_puts(sel, "URL:");
-	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-		if (*p < 0x20 || *p == 0x7F)
-			buf_printf(sel, "%%%02X", *p);
-		else
-			buf_putc(sel, (char)*p);
+	url_encode_link(sel, url);
 }
 
 /* gopher://host[:port]/TYPE/selector (RFC 4266): false when it does not
@@ -146,7 +143,7 @@ void gopher_url(struct buf *out, const struct link *l,
 	struct gopher_item it;
 
 	if (l->to == LINK_URL || !gopher_address(l, h, &it)) {
-		buf_puts(out, l->target);
+		url_encode_link(out, l->target);
 		return;
 	}
 	/* RFC 4266 leaves out the default port. */
@@ -159,11 +156,12 @@ void gopher_url(struct buf *out, const struct link *l,
 }
 
 /* A field of a menu line: a tab, CR or LF would break the line apart,
- * so each becomes sub (or goes when sub is 0). */
+ * and other controls confuse the client's screen, so each becomes sub (or
+ * goes when sub is 0). */
 static void put_field(struct buf *out, const char *s, size_t n, char sub)
 {
 	for (size_t i = 0; s && i < n; i++) {
-		if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F) {
 			if (sub)
 				buf_putc(out, sub);
 		} else {

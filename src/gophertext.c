@@ -2,6 +2,7 @@
  * text (type 0), links numbered with a References list; or as a menu, the
  * same lines as info lines and every link an item. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,10 +25,13 @@
  *   References at the end list "[n] URL", one number per distinct URL; an
  *   autolink whose text is its URL is shown once, with no number;
  * - in a menu, a link's text stays in its sentence and the links of a
- *   top-level block follow it as items; a paragraph that is one link is
- *   just its item;
+ *   top-level block follow it as items; a paragraph or a list made only
+ *   of links is just their items;
  * - a thematic break is a centred "* * *"; quotes are "> " lines; list
- *   items keep the author's bullet, numbers are right-aligned;
+ *   items keep the author's bullet, numbers are right-aligned, a task
+ *   its state after them ("- [x] done");
+ * - a footnote's marker reads "[^1]", unlike a link's "[1]"; the notes,
+ *   at the end under their heading, hang from theirs: "[^1] The note.";
  * - containers deeper than the width allows (MIN_WIDTH left for text)
  *   print no prefix of their own.
  */
@@ -53,6 +57,7 @@ struct frame {
 struct pending_item {
 	size_t link;
 	const char *label;
+	bool image;
 };
 
 struct writer {
@@ -231,17 +236,21 @@ static void item_line(struct writer *w, const struct link *l,
     const char *label)
 {
 	struct gopher_item it;
-	struct buf display = {0};
+	struct buf display = {0}, text = {0};
 
 	if (!gopher_address(l, &w->g->host, &it))
 		return;
 	owed_blank(w);
-	const char *text = *label ? label : l->target;
-	size_t n = strlen(text);
+	/* A URL shown for want of a label may hold controls, which take
+	 * no column here and one as the space the menu line makes them. */
+	for (const char *t = *label ? label : l->target; *t; t++)
+		buf_putc(&text, (unsigned char)*t < 0x20 || *t == 0x7F ? ' ' : *t);
+	size_t n = text.len;
 	/* Clients mark folders themselves ("images/" would read "images//"). */
-	if (it.type == '1' && n > 1 && text[n - 1] == '/')
+	if (it.type == '1' && n > 1 && text.data[n - 1] == '/')
 		n--;
-	cut_text(&display, text, n, GOPHER_ITEM_WIDTH);
+	cut_text(&display, text.data ? text.data : "", n, GOPHER_ITEM_WIDTH);
+	buf_free(&text);
 	gophermap_item(w->out, it.type, display.data, it.selector.data,
 	    it.host.data, it.port);
 	if (it.type == 'h' && strncmp(it.selector.data, "URL:", 4) == 0 &&
@@ -270,7 +279,7 @@ static bool item_key(struct writer *w, const struct link *l, struct buf *key)
 	return true;
 }
 
-static void add_item(struct writer *w, size_t link)
+static void add_item(struct writer *w, size_t link, bool image)
 {
 	if (link == NO_LINK)
 		return;
@@ -279,10 +288,12 @@ static void add_item(struct writer *w, size_t link)
 		w->items = xrealloc(w->items, w->capitems * sizeof *w->items);
 	}
 	w->items[w->nitems++] = (struct pending_item){link,
-	    w->pg->links[link].label};
+	    w->pg->links[link].label, image};
 }
 
-/* The items gathered for a block, each place once, after it. */
+/* The items gathered for a block after it: a link once for its place, an
+ * image once for its place and label (two images of one file may say
+ * different things; a link to the image it shows adds nothing). */
 static void flush_items(struct writer *w, bool blank)
 {
 	struct strset seen = {0};
@@ -297,7 +308,17 @@ static void flush_items(struct writer *w, bool blank)
 		key.len = 0;
 		if (!item_key(w, l, &key))
 			continue;
-		strset_add(&seen, key.data, &added);
+		size_t place = key.len;
+		buf_printf(&key, "\n%s", w->items[i].label);
+		if (w->items[i].image) {
+			strset_add(&seen, key.data, &added);
+			key.data[place] = '\0';
+			strset_add(&seen, key.data, NULL);
+		} else {
+			strset_add(&seen, key.data, NULL);
+			key.data[place] = '\0';
+			strset_add(&seen, key.data, &added);
+		}
 		if (added)
 			item_line(w, l, w->items[i].label);
 	}
@@ -305,6 +326,23 @@ static void flush_items(struct writer *w, bool blank)
 	w->blank = true;
 	strset_free(&seen);
 	buf_free(&key);
+}
+
+/* True when every link of r can be an item: a menu may then show r as
+ * its items alone without losing a label. */
+static bool all_items(struct writer *w, struct runs r)
+{
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		const struct run *u = &w->pg->runs[i];
+		struct gopher_item it;
+		if ((u->kind != RUN_LINK && u->kind != RUN_IMAGE) ||
+		    u->link == NO_LINK)
+			continue;
+		if (!gopher_address(&w->pg->links[u->link], &w->g->host, &it))
+			return false;
+		gopher_item_free(&it);
+	}
+	return true;
 }
 
 /* ---- inline text --------------------------------------------------- */
@@ -349,11 +387,17 @@ static void end_link(struct writer *w, const struct open_run *o,
 	if (l->to == LINK_POST)
 		text_link.to = LINK_POST_TEXT;
 	gopher_url(&url, &text_link, &w->g->host);
+	char ref[32];
+	size_t n = (size_t)snprintf(ref, sizeof ref, "[%zu]",
+	    strset_add(&w->refs, url.data, &added));
+	buf_free(&url);
+	/* A link to the very image it shows has its number already. */
+	if (b->len >= n && memcmp(b->data + b->len - n, ref, n) == 0)
+		return;
 	if (b->len > 0 && b->data[b->len - 1] != ' ' &&
 	    b->data[b->len - 1] != '\n')
 		buf_putc(b, LAYOUT_GLUE);
-	buf_printf(b, "[%zu]", strset_add(&w->refs, url.data, &added));
-	buf_free(&url);
+	buf_puts(b, ref);
 }
 
 /* The text of runs into b: breaks as '\n'. In a text, links and images
@@ -389,9 +433,12 @@ static void inline_text(struct writer *w, struct runs r, struct buf *b)
 				break;
 			nopen--;
 			if (w->menu)
-				add_item(w, open[nopen].link);
+				add_item(w, open[nopen].link, open[nopen].image);
 			else
 				end_link(w, &open[nopen], b);
+			break;
+		case RUN_NOTE:
+			buf_printf(b, "[^%.*s]", (int)u->len, u->s);
 			break;
 		}
 	}
@@ -427,8 +474,9 @@ static void text_block(struct writer *w, const struct block *b)
 {
 	struct buf text = {0};
 
-	if (w->menu && !w->levels && runs_lone_link(w->pg, b->text)) {
-		/* The item is the block. */
+	if (w->menu && !w->levels && runs_only_links(w->pg, b->text) &&
+	    all_items(w, b->text)) {
+		/* The items are the block. */
 		inline_text(w, b->text, &text);
 		flush_items(w, false);
 		buf_free(&text);
@@ -579,6 +627,26 @@ static void link_block(struct writer *w, const struct block *b)
 	end_block(w);
 }
 
+/* In a menu, a list of links at the top is only its items: true, with
+ * *i at its BLOCK_END; false when some link could not be an item. */
+static bool link_list(struct writer *w, size_t *i)
+{
+	size_t end = block_end(w->pg, *i);
+	struct buf text = {0};
+
+	for (size_t k = *i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT &&
+		    !all_items(w, w->pg->blocks[k].text))
+			return false;
+	for (size_t k = *i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT)
+			inline_text(w, w->pg->blocks[k].text, &text);
+	flush_items(w, false);
+	buf_free(&text);
+	*i = end;
+	return true;
+}
+
 /* In a menu, a post's body is an item for its text and one for every
  * place it links to, under the heading in alt. Returns the index of the
  * body's BLOCK_END. */
@@ -600,7 +668,7 @@ static size_t body_menu(struct writer *w, size_t at)
 		if (c->kind >= BLOCK_QUOTE && c->kind < BLOCK_END)
 			depth++;
 		if (c->kind == BLOCK_LINK)
-			add_item(w, c->link);
+			add_item(w, c->link, false);
 		if (c->kind == BLOCK_TABLE) {
 			const struct runs *cells = &pg->cells[c->table.cells];
 			size_t n = c->table.rows * c->table.cols;
@@ -613,7 +681,8 @@ static size_t body_menu(struct writer *w, size_t at)
 			for (size_t k = r.first; k < r.first + r.n; k++)
 				if (pg->runs[k].kind == RUN_LINK ||
 				    pg->runs[k].kind == RUN_IMAGE)
-					add_item(w, pg->runs[k].link);
+					add_item(w, pg->runs[k].link,
+					    pg->runs[k].kind == RUN_IMAGE);
 	}
 	if (w->nitems && b->alt && *b->alt) {
 		struct buf head = {0};
@@ -674,6 +743,22 @@ static void push(struct writer *w, const struct block *b)
 			    parent->bullet : '*');
 		f->width = parent && parent->kind == BLOCK_LIST ?
 		    parent->mwidth : 2;
+		if (b->task) {
+			buf_printf(&m, "[%c] ", b->task);
+			f->width += 4;
+		}
+		f->marker = buf_take(&m, NULL);
+		f->rest = xmalloc(f->width + 1);
+		memset(f->rest, ' ', f->width);
+		f->rest[f->width] = '\0';
+		f->pending = true;
+		break;
+	}
+	case BLOCK_NOTE: {
+		/* Its number hangs out like an item's bullet. */
+		struct buf m = {0};
+		buf_printf(&m, "[^%d] ", b->level);
+		f->width = m.len;
 		f->marker = buf_take(&m, NULL);
 		f->rest = xmalloc(f->width + 1);
 		memset(f->rest, ' ', f->width);
@@ -690,8 +775,8 @@ static void pop(struct writer *w)
 {
 	struct frame *f = &w->stack[w->depth - 1];
 
-	/* An empty item still shows its bullet. */
-	if (f->kind == BLOCK_ITEM && f->pending)
+	/* An empty item still shows its bullet, a note its number. */
+	if ((f->kind == BLOCK_ITEM || f->kind == BLOCK_NOTE) && f->pending)
 		emit_line(w, "", 0);
 	free(f->marker);
 	free(f->rest);
@@ -745,6 +830,11 @@ static void write_page(struct writer *w)
 		bool at_top = !w->levels && b->kind != BLOCK_BODY;
 		if (at_top)
 			top_begin(w, b);
+		if (at_top && w->menu && b->kind == BLOCK_LIST &&
+		    list_only_links(pg, i) && link_list(w, &i)) {
+			top_end(w, b);
+			continue;
+		}
 		switch (b->kind) {
 		case BLOCK_HEADING:
 		case BLOCK_TEXT:
@@ -773,6 +863,7 @@ static void write_page(struct writer *w)
 		case BLOCK_QUOTE:
 		case BLOCK_LIST:
 		case BLOCK_ITEM:
+		case BLOCK_NOTE:
 			push(w, b);
 			continue;
 		case BLOCK_END:

@@ -162,23 +162,98 @@ void model_end(struct model *pg)
 	model_add(pg, BLOCK_END);
 }
 
-bool runs_lone_link(const struct model *pg, struct runs r)
+/* Text between links that says nothing of its own: blanks, and the
+ * separators authors put between links ("a | b", "a · b", "a, b"). */
+static bool between_links(const char *s, size_t n)
 {
-	if (r.n < 2)
-		return false;
-	const struct run *first = &pg->runs[r.first];
-	if ((first->kind != RUN_LINK && first->kind != RUN_IMAGE) ||
-	    first->link == NO_LINK)
-		return false;
-	size_t depth = 0;
-	for (size_t i = r.first; i < r.first + r.n; i++) {
-		enum run_kind k = pg->runs[i].kind;
-		if (k == RUN_LINK || k == RUN_IMAGE)
-			depth++;
-		else if (k == RUN_END && --depth == 0)
-			return i == r.first + r.n - 1;
+	static const char *const marks[] = {"·", "•", "–", "—"};
+	size_t i = 0;
+
+	while (i < n) {
+		if (strchr(" ,;|/-", s[i]) && s[i]) {
+			i++;
+			continue;
+		}
+		size_t k;
+		for (k = 0; k < sizeof marks / sizeof *marks; k++) {
+			size_t m = strlen(marks[k]);
+			if (n - i >= m && memcmp(s + i, marks[k], m) == 0) {
+				i += m;
+				break;
+			}
+		}
+		if (k == sizeof marks / sizeof *marks)
+			return false;
 	}
-	return false;
+	return true;
+}
+
+bool runs_only_links(const struct model *pg, struct runs r)
+{
+	size_t depth = 0, links = 0;
+
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		const struct run *u = &pg->runs[i];
+		switch (u->kind) {
+		case RUN_LINK:
+		case RUN_IMAGE:
+			/* One with no address would lose its text. */
+			if (depth++ == 0 && u->link == NO_LINK)
+				return false;
+			links += depth == 1;
+			break;
+		case RUN_END:
+			if (depth)
+				depth--;
+			break;
+		case RUN_TEXT:
+			if (!depth && !between_links(u->s, u->len))
+				return false;
+			break;
+		case RUN_BREAK:
+			break;
+		case RUN_CODE:
+		case RUN_NOTE:
+			if (!depth)
+				return false;
+			break;
+		}
+	}
+	return links > 0;
+}
+
+size_t block_end(const struct model *pg, size_t i)
+{
+	size_t depth = 0;
+
+	for (; i < pg->nblocks; i++) {
+		enum block_kind k = pg->blocks[i].kind;
+		if (k == BLOCK_END) {
+			if (depth <= 1)
+				return i;
+			depth--;
+		} else if (k >= BLOCK_QUOTE) {
+			depth++;
+		}
+	}
+	return pg->nblocks;
+}
+
+bool list_only_links(const struct model *pg, size_t i)
+{
+	size_t end = block_end(pg, i);
+
+	if (end >= pg->nblocks || pg->blocks[i].kind != BLOCK_LIST)
+		return false;
+	/* ITEM, TEXT, END for each item; nothing else. */
+	for (size_t k = i + 1; k < end; k += 3) {
+		if (k + 2 >= end || pg->blocks[k].kind != BLOCK_ITEM ||
+		    pg->blocks[k].task || pg->blocks[k + 1].kind != BLOCK_TEXT ||
+		    pg->blocks[k + 2].kind != BLOCK_END ||
+		    !runs_only_links(pg, pg->blocks[k + 1].text))
+			return false;
+	}
+	return end > i + 1;
 }
 
 bool block_plain_link(const struct block *b)

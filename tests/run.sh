@@ -47,6 +47,13 @@ for variant in "$@"; do
 			fi
 		done
 	done
+	# Markdown pollux does not ship (the GFM spec's examples) and its own,
+	# through every writer: no crash, every output well formed.
+	"$PY" tests/spec.py "$variant/render" >"$variant/spec.log" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && head -50 "$variant/spec.log"
+	tail -n 1 "$variant/spec.log" | sed "s|^|spec examples: |"
+	result "$variant:spec" $rc
 	# Every page of the sample capsule against tests/pages/.
 	"$PY" tests/pages/pages.py "$variant/pollux" >"$variant/pages.log" 2>&1
 	rc=$?
@@ -85,11 +92,18 @@ if [ -n "${FUZZ:-}" ]; then
 	for f in "$FUZZ"/fuzz_*; do
 		[ -x "$f" ] || continue
 		name=${f##*/fuzz_}
+		# The GFM spec's examples join the Markdown seeds (made here from
+		# the spec cmark-gfm installs, never checked in).
+		extra=$FUZZ/spec-$name
+		rm -rf "$extra"
+		[ "$name" = markdown ] && "$PY" tests/spec.py --corpus "$extra" >/dev/null
+		set -- tests/fuzz/corpus/"$name"/*
+		[ -d "$extra" ] && set -- "$@" "$extra"/*
 		# Given files, libFuzzer runs each once instead of fuzzing.
-		"$f" tests/fuzz/corpus/"$name"/* >"$f.log" 2>&1
+		"$f" "$@" >"$f.log" 2>&1
 		rc=$?
 		[ $rc -ne 0 ] && tail -30 "$f.log"
-		echo "fuzz_$name: $(ls tests/fuzz/corpus/"$name" | wc -l) seeds"
+		echo "fuzz_$name: $# seeds"
 		result "$f" $rc
 	done
 fi

@@ -10,8 +10,8 @@
  * "=>" lines. */
 void gemtext_write(const struct model *pg, struct buf *out);
 
-/* Appends the gemini address of l (a path on this capsule, escaped, or
- * the URL as written). */
+/* Appends the gemini address of l: a path on this capsule, or the URL as
+ * written; escaped where a link line could not carry it. */
 void gemtext_address(struct buf *out, const struct link *l);
 
 #endif

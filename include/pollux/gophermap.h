@@ -37,12 +37,14 @@ bool gopher_address(const struct link *l, const struct gopher_host *h,
 void gopher_item_free(struct gopher_item *it);
 
 /* Appends the URL a reader types to follow l: gopher://host/TYPE/selector
- * for what this server answers, the URL as written for the rest. */
+ * for what this server answers, the URL as written for the rest (spaces
+ * and the like escaped, as in a link line). */
 void gopher_url(struct buf *out, const struct link *l,
     const struct gopher_host *h);
 
-/* One menu line, CRLF-terminated. Tabs, CR and LF never reach a field:
- * in the display they become spaces, elsewhere they are dropped. */
+/* One menu line, CRLF-terminated. Control characters (tabs, CR and LF
+ * among them) never reach a field: in the display they become spaces,
+ * elsewhere they are dropped. */
 void gophermap_item(struct buf *out, char type, const char *display,
     const char *selector, const char *host, unsigned port);
 /* An informational ('i') line showing text[0..n) as it is. */

@@ -51,6 +51,7 @@ enum run_kind {
 	RUN_LINK,        /* a link's text starts; link: its index, or NO_LINK */
 	RUN_IMAGE,       /* an image's alt text starts; link as for RUN_LINK */
 	RUN_END,         /* the innermost open link or image ends */
+	RUN_NOTE,        /* a footnote's marker: s[0..len) is its number */
 };
 
 struct run {
@@ -76,6 +77,7 @@ enum block_kind {
 	BLOCK_QUOTE,
 	BLOCK_LIST,      /* list.*; its children are BLOCK_ITEMs */
 	BLOCK_ITEM,
+	BLOCK_NOTE,      /* a footnote: level is its number */
 	BLOCK_BODY,      /* a post's text: link is the text on its own (a
 	                    menu shows that link and the links inside) */
 	BLOCK_END,
@@ -94,7 +96,7 @@ enum block_flags {
 struct block {
 	enum block_kind kind;
 	unsigned flags;
-	int level;                  /* HEADING */
+	int level;                  /* HEADING: 1-6; NOTE: its number */
 	struct runs text;           /* HEADING, TEXT */
 	size_t link;                /* LINK, BODY: index in page->links */
 	const char *alt, *s;        /* PRE */
@@ -106,6 +108,7 @@ struct block {
 		char bullet;            /* '*', '-' or '+', as the author wrote */
 		size_t nitems;
 	} list;
+	char task;                  /* ITEM: ' ' a task to do, 'x' done, 0 none */
 	struct {
 		size_t rows, cols;
 		const char *align;      /* cols bytes */
@@ -158,9 +161,17 @@ void model_link(struct model *pg, enum link_to to, const char *target,
 /* Closes the innermost open container. */
 void model_end(struct model *pg);
 
-/* True when r is one link or image with a URL and nothing else: writers
- * show such a paragraph as the link alone. */
-bool runs_lone_link(const struct model *pg, struct runs r);
+/* True when r holds links or images, each with an address, and nothing
+ * outside them but blanks, line breaks and the separators put between
+ * links (",", "|", "·"...): writers that gather links after a block show
+ * such a paragraph as its links alone. */
+bool runs_only_links(const struct model *pg, struct runs r);
+/* True when the list at pg->blocks[i] is items that each hold one such
+ * paragraph and nothing else (no task, no sublist). */
+bool list_only_links(const struct model *pg, size_t i);
+/* The index of the BLOCK_END that closes the container at i (nblocks if
+ * none does). */
+size_t block_end(const struct model *pg, size_t i);
 /* True for a link block that groups with the links around it (a card is
  * not one: it stands apart). */
 bool block_plain_link(const struct block *b);

@@ -1,6 +1,8 @@
 /* fuzz_markdown.c - libFuzzer target: any bytes as a post body, walked into
- * a page model and written by every writer (gemtext, Gopher text, menu);
- * and the same bytes as an author's gemtext page, read into a menu. */
+ * a page model and written by every writer (gemtext, Gopher text, menu),
+ * each output checked (tests/invariants.h: fences close, no text reads as
+ * gemtext syntax, menu lines well formed); and the same bytes as an
+ * author's gemtext page, read into a menu. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include "pollux/gophertext.h"
 #include "pollux/markdown.h"
 #include "pollux/util.h"
+
+#include "../invariants.h"
 
 static struct post other = {.slug = "x", .title = "X", .date = "2026-01-02"};
 
@@ -38,12 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf out = {0};
 
 	markdown_blocks(pg, (const char *)data, size, &r);
-	gemtext_write(pg, &out);
-	buf_free(&out);
-	gophertext_write(pg, &g, &out);
-	buf_free(&out);
-	gophermenu_write(pg, &g, &out);
-	buf_free(&out);
+	struct problem p;
+	if (!page_ok(pg, &p)) {
+		fprintf(stderr, "invariant broken: %s\n", p.what);
+		abort();
+	}
 	model_free(pg);
 
 	pg = model_new(NULL);

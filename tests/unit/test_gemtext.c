@@ -115,10 +115,17 @@ static void long_lines_and_bad_tables(void **state)
 	gmi(md.data);
 	assert_int_equal(strchr(out.data, '\n') - out.data, 20000 * 5 - 1);
 	buf_free(&md);
+	/* GFM: no delimiter row, or one that does not match the header,
+	 * and it is no table. */
 	gmi("| a | b |\n| c\n");
 	assert_null(strstr(out.data, "```"));
 	gmi("| a | b | c |\n|---|\n| 1 |\n");
-	assert_non_null(strstr(out.data, "```table\n"));
+	assert_null(strstr(out.data, "```"));
+	/* Short rows get empty cells, long ones lose what is past the
+	 * header. */
+	assert_string_equal(gmi("| a | b | c |\n|---|---|---|\n| 1 |\n"
+	    "| 1 | 2 | 3 | 4 |\n"),
+	    "```table\na | b | c\n--+---+--\n1 |   |\n1 | 2 | 3\n```\n");
 }
 
 static void groups_and_cards(void **state)
@@ -158,6 +165,36 @@ static void line_breaks_and_fences(void **state)
 	    "```\n ```not the end\n```\n");
 }
 
+static void html_links(void **state)
+{
+	(void)state;
+	/* A link left open ends with its block; blanks and line ends in an
+	 * address go, as browsers drop them. */
+	assert_string_equal(gmi("<div><a href=\" https://x.example/\n\">open"
+	    "</div>\n"), "=> https://x.example/ open\n");
+	/* </a> closes only what <a> opened. */
+	assert_string_equal(gmi("[md </a>text](https://d.example/) here\n"),
+	    "md text here\n\n=> https://d.example/ md text\n");
+	assert_string_equal(gmi("<a name=x>anchor</a> and <img alt=\"alt only\">"
+	    " <img src=''>\n"), "anchor and alt only\n");
+}
+
+static void generated_links_escaped(void **state)
+{
+	(void)state;
+	struct model *pg = model_new(NULL);
+	model_link(pg, LINK_FILE, "/my notes.txt", "my notes.txt", NULL, 0);
+	model_link(pg, LINK_FILE, "/nb\xc2\xa0sp.txt", "nbsp", NULL, 0);
+	model_link(pg, LINK_URL, "https://x.example/a b|c", "away", NULL, 0);
+	buf_free(&out);
+	gemtext_write(pg, &out);
+	assert_string_equal(out.data, "=> /my%20notes.txt my notes.txt\n"
+	    "=> /nb%C2%A0sp.txt nbsp\n=> https://x.example/a%20b%7Cc away\n");
+	model_free(pg);
+	assert_string_equal(gmi("[doc](<my file.pdf>)\n"),
+	    "=> my%20file.pdf doc\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +206,8 @@ int main(void)
 		cmocka_unit_test(long_lines_and_bad_tables),
 		cmocka_unit_test(groups_and_cards),
 		cmocka_unit_test(line_breaks_and_fences),
+		cmocka_unit_test(html_links),
+		cmocka_unit_test(generated_links_escaped),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	buf_free(&out);

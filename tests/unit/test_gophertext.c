@@ -190,7 +190,7 @@ static void test_references(void **state)
 	    "![pic](http://p/i.png) ![](http://q/) <http://auto/> "
 	    "<me@x.org> [](http://c/)\n", NULL);
 	assert_string_equal(s,
-	    "a [1] b [2] again [1] [image: pic] [3] [image] [4] http://auto/\n"
+	    "a [1] b [2] again [1] [image: pic] [3] [image: q] [4] http://auto/\n"
 	    "me@x.org [5]\n"
 	    "\n"
 	    "References\n"
@@ -400,6 +400,9 @@ static void test_item_escaping(void **state)
 	struct buf out = {0};
 	gophermap_item(&out, '0', "a\tb\r\nc", "/x\ty\r\n", "host", 70);
 	assert_string_equal(out.data, "0a b  c\t/xy\thost\t70\r\n");
+	buf_free(&out);
+	gophermap_item(&out, 'h', "esc\x1b[2Jape\x7f", "URL:x\x0f", "host", 70);
+	assert_string_equal(out.data, "hesc [2Jape \tURL:x\thost\t70\r\n");
 	buf_free(&out);
 	gophermap_end(&out);
 	assert_string_equal(out.data, ".\r\n");
