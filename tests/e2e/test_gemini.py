@@ -296,7 +296,10 @@ class Limits(unittest.TestCase):
             self.assertEqual(srv.stop(), 0, srv.stderr())
 
     def test_connection_cap(self):
-        srv = Pollux(self.capsule, "--max-connections", "10", ipv6=False)
+        # From one address: the per-address cap (4 here) must not be
+        # what refuses.
+        srv = Pollux(self.capsule, "--max-connections", "10",
+                     "--max-per-ip", "0", ipv6=False)
         try:
             held = connect_many(srv.gemini_port, 10)
             time.sleep(0.3)

@@ -213,7 +213,8 @@ class GopherLimits(unittest.TestCase):
             self.assertEqual(srv.stop(), 0, srv.stderr())
 
     def test_connection_cap(self):
-        srv = Pollux(self.capsule, "--max-connections", "5", ipv6=False)
+        srv = Pollux(self.capsule, "--max-connections", "5",
+                     "--max-per-ip", "0", ipv6=False)
         try:
             held = connect_many(srv.gopher_port, 5)
             time.sleep(0.3)
