@@ -37,6 +37,16 @@ static void error_menu(struct reply *r, int status, const char *msg,
 	r->status = status;
 }
 
+/* A found page: Gopher has no header, only the body. */
+static void serve(struct reply *r, const char *body, size_t len)
+{
+	r->head = "";
+	r->head_len = 0;
+	r->body = body;
+	r->body_len = len;
+	r->status = 20;
+}
+
 /* The type 7 item: the words come after a tab; without them, a menu
  * that says how to ask. */
 static void search(const struct snapshot *s, const struct config *cfg,
@@ -52,11 +62,9 @@ static void search(const struct snapshot *s, const struct config *cfg,
 		error_menu(r, 59, "Bad search: the words are not text", NULL, 0);
 		return;
 	}
-	r->head = "";
-	r->head_len = 0;
-	r->owned = buf_take(&body, &r->body_len);
-	r->body = r->owned;
-	r->status = 20;
+	size_t len;
+	r->owned = buf_take(&body, &len);
+	serve(r, r->owned, len);
 }
 
 void gopher_respond(const struct snapshot *s, const struct config *cfg,
@@ -111,11 +119,7 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 			error_menu(r, 51, "Not found", req, n);
 			return;
 		}
-		r->head = "";
-		r->head_len = 0;
-		r->body = pg->body;
-		r->body_len = pg->body_len;
-		r->status = 20;
+		serve(r, pg->body, pg->body_len);
 		return;
 	}
 
@@ -149,11 +153,7 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 		error_menu(r, 51, "Not found", req, n);
 		return;
 	}
-	r->head = "";
-	r->head_len = 0;
-	r->body = pg->body;
-	r->body_len = pg->body_len;
-	r->status = 20;
+	serve(r, pg->body, pg->body_len);
 }
 
 void gopher_slow_down(struct reply *r, unsigned seconds)

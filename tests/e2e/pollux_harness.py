@@ -188,6 +188,17 @@ class Pollux:
         return rc
 
 
+def wait_for(pred, timeout=20):
+    """True once pred() is; False after timeout seconds (generous: the
+    machine may be loaded, and a test waits only as long as it must)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def wait_for_stats(srv, timeout=TIMEOUT, **want):
     """True once the server's stats line shows every key=value of want."""
     deadline = time.monotonic() + timeout

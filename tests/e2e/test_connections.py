@@ -17,7 +17,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from pollux_harness import (Pollux, client_context, connect_and_read,  # noqa: E402
-                            connect_many, gemini, gopher, run, wait_for_stats,
+                            connect_many, gemini, gopher, run, wait_for,
+                            wait_for_stats,
                             write_capsule)
 
 # Four TLS records of 16 KiB and their overhead: what a Gemini connection
@@ -26,14 +27,6 @@ OUT_MAX = 4 * (16384 + 64)
 CONN_MAX = 8 << 10
 BIG = 5 * 1024 * 1024   # big.bin in the harness's capsule
 
-
-def wait_for(pred, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def tls_connect(port, sni="localhost", rcvbuf=None, ctx=None, session=None,

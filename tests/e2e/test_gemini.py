@@ -268,14 +268,17 @@ class Limits(unittest.TestCase):
         shutil.rmtree(self.capsule)
 
     def test_slow_clients_are_dropped_and_memory_returns(self):
-        srv = Pollux(self.capsule, "--handshake-timeout", "1000",
-                     "--request-timeout", "1000", ipv6=False)
+        # One address holds all 200: the per-address cap (a sixteenth of a
+        # cap that a low descriptor limit, as under valgrind, lowers) is
+        # not what is tested here. 2 s deadlines leave a handshake under
+        # valgrind on a loaded machine time to finish.
+        srv = Pollux(self.capsule, "--handshake-timeout", "2000",
+                     "--request-timeout", "2000", "--max-per-ip", "0",
+                     ipv6=False)
         try:
             idle = connect_many(srv.gemini_port, 200)
-            time.sleep(0.3)
             data, _ = gemini(srv.gemini_port, "gemini://localhost/\r\n")
-            self.assertTrue(data.startswith(b"20 "))
-            time.sleep(2.0)
+            self.assertTrue(data.startswith(b"20 "), data)
             for s in idle:
                 self.assertEqual(read_until_closed(s), b"")   # nothing said
             # Nothing is left of them: asked of the server, not read

@@ -198,12 +198,12 @@ class GopherLimits(unittest.TestCase):
             self.assertEqual(srv.stop(), 0, srv.stderr())
 
     def test_slow_clients(self):
-        srv = Pollux(self.capsule, "--request-timeout", "1000", ipv6=False)
+        # One address holds all 200: not the per-address cap's test.
+        srv = Pollux(self.capsule, "--request-timeout", "1000",
+                     "--max-per-ip", "0", ipv6=False)
         try:
             idle = connect_many(srv.gopher_port, 200)
-            time.sleep(0.3)
             self.assertTrue(gopher(srv.gopher_port, b"/\r\n").startswith(b"i"))
-            time.sleep(2.0)
             for s in idle:
                 data = read_until_closed(s)
                 self.assertTrue(data.startswith(b"3"), data)   # told, then closed
