@@ -474,8 +474,12 @@ static void got(struct conn *c, const char *data, size_t n)
 	if (c->origin->proto == PROTO_GEMINI) {
 		if (!c->tls) {
 			/* Made when the first bytes arrive, so that a
-			 * connection that never sends any costs little. */
-			c->tls = tlsio_new(c->env->shared->ssl_ctx);
+			 * connection that never sends any costs little. The
+			 * context may be swapped by a reload meanwhile. */
+			struct conn_shared *sh = c->env->shared;
+			uv_mutex_lock(&sh->tls_lock);
+			c->tls = tlsio_new(sh->ssl_ctx);
+			uv_mutex_unlock(&sh->tls_lock);
 			if (!c->tls) {
 				finish(c, END_TLS);
 				return;

@@ -6,7 +6,9 @@ the stats line."""
 import ipaddress
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import ssl
 import struct
 import sys
@@ -231,6 +233,118 @@ class Untrusted(Base):
         self.assertIn(b"Test Capsule",
                       gopher_proxied(self.srv.gopher_port, v1("203.0.113.2")))
         wait_entry(self.srv, client="203.0.113.2", end="done")
+
+
+def make_cert(folder, name):
+    """A fresh self-signed P-256 certificate and its key (mode 0600)."""
+    cert = os.path.join(folder, name + ".crt")
+    key = os.path.join(folder, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def peer_cert(port):
+    s = socket.create_connection(("127.0.0.1", port), TIMEOUT)
+    with client_context().wrap_socket(s, server_hostname="localhost") as t:
+        return t.getpeercert(binary_form=True)
+
+
+def der(path):
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+class Reload(unittest.TestCase):
+    """SIGHUP: new connections get the certificate now in the files; one
+    in flight finishes with the old; files that do not load change
+    nothing."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pollux-certs-")
+        os.chmod(self.dir, 0o755)
+        os.mkdir(os.path.join(self.dir, "capsule"))
+        self.capsule = write_capsule(os.path.join(self.dir, "capsule"))
+        self.cert, self.key = os.path.join(self.dir, "c"), os.path.join(
+            self.dir, "k")
+        self.install(*make_cert(self.dir, "a"))
+        # A reload reads the files as --user, inside the chroot: here
+        # the chroot is / and the key belongs to nobody.
+        self.srv = Pollux(self.capsule, "--cert", self.cert, "--key",
+                          self.key, ipv6=False, chroot="/")
+
+    def tearDown(self):
+        self.assertEqual(self.srv.stop(), 0, self.srv.stderr())
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def install(self, cert, key):
+        # Renamed over the old, as an operator's tool (certbot) does.
+        shutil.copy(cert, self.cert + ".new")
+        shutil.copy(key, self.key + ".new")
+        os.chmod(self.key + ".new", 0o600)
+        if os.getuid() == 0:
+            import pwd
+            nobody = pwd.getpwnam("nobody")
+            os.chown(self.key + ".new", nobody.pw_uid, nobody.pw_gid)
+        os.replace(self.key + ".new", self.key)
+        os.replace(self.cert + ".new", self.cert)
+
+    def sighup(self, word):
+        seen = self.srv.stderr().count(word)
+        self.srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + TIMEOUT
+        while self.srv.stderr().count(word) == seen:
+            self.assertLess(time.monotonic(), deadline, self.srv.stderr())
+            time.sleep(0.05)
+
+    def test_new_certificate_for_new_connections_only(self):
+        a = der(self.cert)
+        self.assertEqual(peer_cert(self.srv.gemini_port), a)
+        # A large download under way, read only in part.
+        s = socket.create_connection(("127.0.0.1", self.srv.gemini_port),
+                                     TIMEOUT)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        old = client_context().wrap_socket(s, server_hostname="localhost",
+                                           suppress_ragged_eofs=False)
+        old.sendall(b"gemini://localhost/big.bin\r\n")
+        got = old.recv(65536)
+        self.assertTrue(got.startswith(b"20 "), got[:40])
+
+        self.install(*make_cert(self.dir, "b"))
+        b = der(self.cert)
+        self.sighup("are in use for new connections")
+        self.assertEqual(peer_cert(self.srv.gemini_port), b)
+
+        while True:   # the old one goes on to its end, cleanly
+            part = old.recv(65536)
+            if not part:
+                break
+            got += part
+        self.assertEqual(old.getpeercert(binary_form=True), a)
+        old.close()
+        self.assertEqual(len(got), len(got.split(b"\r\n", 1)[0]) + 2 +
+                         5 * 1024 * 1024)
+        done = wait_entry(self.srv, proto="gemini", end="done",
+                          status="20", bytes=len(got))
+        self.assertIn("big.bin", done[0]["request"])
+
+        # A certificate that does not load, then one that does not match
+        # its key: the one in use stays.
+        with open(self.cert, "w") as f:
+            f.write("not a certificate\n")
+        self.sighup("keeping the ones in use")
+        self.assertEqual(peer_cert(self.srv.gemini_port), b)
+        c_cert, _ = make_cert(self.dir, "c")
+        _, d_key = make_cert(self.dir, "d")
+        self.install(c_cert, d_key)
+        self.sighup("keeping the ones in use")
+        self.assertIn("key values mismatch", self.srv.stderr())
+        self.assertEqual(peer_cert(self.srv.gemini_port), b)
+        self.assertTrue(wait_for_stats(self.srv, connections=0))
 
 
 class Off(Base):
