@@ -74,6 +74,12 @@ void config_usage(FILE *out)
 	    "  --log-ip full|anon|none  the client in the access log: its address,\n"
 	    "                           the address with its host part zeroed\n"
 	    "                           (IPv4 /24, IPv6 /48), or \"-\" (default: full)\n"
+	    "  --proxy-protocol         every connection starts with a PROXY\n"
+	    "                           header (v1 or v2) naming the real client;\n"
+	    "                           in a config file: proxy-protocol on|off\n"
+	    "  --trusted-proxy ADDR[/BITS]  a balancer whose headers are believed;\n"
+	    "                           repeatable; others are closed (default:\n"
+	    "                           127.0.0.0/8 and ::1)\n"
 	    "  -c, --config FILE        read options from FILE (\"key value\" lines,\n"
 	    "                           keys named like the options); flags win\n"
 	    "  --workers N              threads serving requests (default: one per CPU)\n"
@@ -133,6 +139,7 @@ enum { OPT_CAPSULE = 256, OPT_HOSTNAME, OPT_LISTEN, OPT_GEMINI_PORT,
 	OPT_CIPHERS, OPT_CIPHERSUITES, OPT_TICKET_KEY, OPT_WRITE_TIMEOUT,
 	OPT_RESP_TIMEOUT,
 	OPT_MAX_PER_IP, OPT_RATE_LIMIT, OPT_LOG_IP,
+	OPT_PROXY_PROTOCOL, OPT_TRUSTED_PROXY,
 	OPT_CONFIG, OPT_CHECK,
 	OPT_DUMP, OPT_HELP, OPT_VERSION };
 
@@ -161,6 +168,8 @@ static const struct option options[] = {
 	{"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
 	{"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
 	{"log-ip", required_argument, NULL, OPT_LOG_IP},
+	{"proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL},
+	{"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"dump", required_argument, NULL, OPT_DUMP},
@@ -247,6 +256,26 @@ static int set_option(struct config *c, int id, const char *arg,
 			return bad(o, name, "needs full, anon or none, not \"%s\"",
 			    arg);
 		return 0;
+	case OPT_PROXY_PROTOCOL:
+		/* A flag on the command line; a file's keys all take a value. */
+		if (!arg || strcmp(arg, "on") == 0)
+			c->proxy_protocol = true;
+		else if (strcmp(arg, "off") == 0)
+			c->proxy_protocol = false;
+		else
+			return bad(o, name, "needs on or off, not \"%s\"", arg);
+		return 0;
+	case OPT_TRUSTED_PROXY: {
+		struct addr_range r;
+		if (addr_range_parse(arg, &r) < 0)
+			return bad(o, name, "\"%s\" is not an address or ADDR/BITS",
+			    arg);
+		if (c->ntrusted_proxies == MAX_TRUSTED_PROXIES)
+			return bad(o, name, "given more than %d times",
+			    MAX_TRUSTED_PROXIES);
+		c->trusted_proxies[c->ntrusted_proxies++] = r;
+		return 0;
+	}
 	case OPT_CONFIG: c->config_file = arg; return 0;
 	case OPT_CHECK: c->action = ACTION_CHECK; return 0;
 	case OPT_DUMP: c->action = ACTION_DUMP; c->dump_url = arg; return 0;
@@ -335,7 +364,8 @@ int config_parse_args(struct config *c, int argc, char **argv)
 		/* A list given here replaces the file's rather than adding. */
 		size_t *list = opt == OPT_HOSTNAME ? &c->nhostnames :
 		    opt == OPT_LISTEN ? &c->nlisten :
-		    opt == OPT_TICKET_KEY ? &c->nticket_keys : NULL;
+		    opt == OPT_TICKET_KEY ? &c->nticket_keys :
+		    opt == OPT_TRUSTED_PROXY ? &c->ntrusted_proxies : NULL;
 		if (list && !from_args[opt - OPT_CAPSULE])
 			*list = 0;
 		from_args[opt - OPT_CAPSULE] = true;
@@ -353,6 +383,13 @@ int config_parse_args(struct config *c, int argc, char **argv)
 	}
 	if (c->nhostnames == 0)
 		c->hostnames[c->nhostnames++] = "localhost";
+	/* Only a balancer on this machine is believed unless told otherwise:
+	 * a header from anywhere else could name any client it liked. */
+	if (c->ntrusted_proxies == 0) {
+		addr_range_parse("127.0.0.0/8", &c->trusted_proxies[0]);
+		addr_range_parse("::1", &c->trusted_proxies[1]);
+		c->ntrusted_proxies = 2;
+	}
 	if (c->nlisten == 0) {
 		c->listen[c->nlisten++] = "::";
 		c->listen[c->nlisten++] = "0.0.0.0";

@@ -7,9 +7,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "addr.h"
+
 #define MAX_HOSTNAMES 16
 #define MAX_LISTEN 16
 #define MAX_TICKET_KEYS 8
+#define MAX_TRUSTED_PROXIES 16
 
 enum action {
 	ACTION_SERVE,
@@ -57,6 +60,12 @@ struct config {
 	                                        long cuts a response */
 	unsigned response_timeout_ms;        /* a whole response; 0: none */
 	enum log_ip log_ip;                  /* full */
+	bool proxy_protocol;                 /* every connection starts with a
+	                                        PROXY header (v1 or v2) */
+	struct addr_range trusted_proxies[MAX_TRUSTED_PROXIES]; /* peers whose
+	                                        headers are believed; none
+	                                        given: 127.0.0.0/8 and ::1 */
+	size_t ntrusted_proxies;
 	unsigned workers;                    /* threads; 0: one per CPU */
 
 	const char *user;                    /* root drops to this user: "nobody" */
