@@ -75,6 +75,9 @@ echo
 echo "== against nginx's stream return of the same bytes, one worker each"
 python3 contrib/bench-nginx.py "$POLLUX" "$LOAD"
 echo
+echo "== slow readers"
+python3 contrib/bench-slow.py "$POLLUX"
+echo
 echo "== reloads under load"
 python3 contrib/bench-swap.py "$POLLUX" "$LOAD" "${BENCH_POSTS:-10000}"
 echo

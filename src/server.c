@@ -3,6 +3,7 @@
  * a back-off when descriptors run out; signals, the stats line, reloads
  * handed over, and the stop. Connections themselves live in conn.c. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -34,6 +35,10 @@
  * per batch, not per request. */
 #define LOG_BATCH (8 << 10)
 #define LOG_FLUSH_MS 20
+/* A worker that has had no connection for this long gives the heap's free
+ * pages back to the kernel: after a burst of slow readers, RSS returns
+ * to what it was. */
+#define TRIM_MS 1000
 /* Descriptors kept for what is not a connection: 64 for the standard
  * streams, inotify, the files and folders a reload reads at once, the
  * key at start and a sanitizer's own; one per listening socket; 8 per
@@ -71,6 +76,7 @@ struct worker {
 	bool progress;               /* accepted one since the last pause */
 	uv_prepare_t flush;          /* before the loop sleeps: the log */
 	uv_timer_t flush_timer;      /* a batch of the log waits no longer */
+	uv_timer_t trim;             /* idle: the heap's free pages go back */
 	struct listener *listeners;
 	size_t nlisteners;
 	bool stopping, finished;
@@ -108,13 +114,24 @@ static void maybe_finish_stop(struct worker *w)
 	uv_close((uv_handle_t *)&w->backoff, NULL);
 	uv_close((uv_handle_t *)&w->flush, NULL);
 	uv_close((uv_handle_t *)&w->flush_timer, NULL);
+	uv_close((uv_handle_t *)&w->trim, NULL);
 	atomic_fetch_add(&w->srv->finished, 1);
 	uv_async_send(&w->srv->all_finished);
 }
 
+static void on_trim(uv_timer_t *t)
+{
+	struct worker *w = t->data;
+	if (!w->env.nconns)
+		malloc_trim(0);
+}
+
 static void on_emptied(struct conn_env *env)
 {
-	maybe_finish_stop((struct worker *)env);
+	struct worker *w = (struct worker *)env;
+	if (!w->stopping && !uv_is_active((uv_handle_t *)&w->trim))
+		uv_timer_start(&w->trim, on_trim, TRIM_MS, 0);
+	maybe_finish_stop(w);
 }
 
 /* The main loop runs until the last worker has finished, so that signals
@@ -572,10 +589,13 @@ static void worker_init(struct server *srv, struct worker *w, size_t nlisten)
 	uv_timer_init(&w->loop, &w->drain);
 	uv_timer_init(&w->loop, &w->backoff);
 	uv_timer_init(&w->loop, &w->flush_timer);
+	uv_timer_init(&w->loop, &w->trim);
+	uv_unref((uv_handle_t *)&w->trim);
 	uv_prepare_init(&w->loop, &w->flush);
 	uv_prepare_start(&w->flush, on_flush);
 	uv_unref((uv_handle_t *)&w->flush);
 	w->stop.data = w->drain.data = w->backoff.data = w->flush.data = w;
+	w->trim.data = w;
 	w->listeners = xcalloc(nlisten, sizeof *w->listeners);
 }
 
@@ -591,6 +611,7 @@ static void worker_free(struct worker *w)
 		uv_close((uv_handle_t *)&w->backoff, NULL);
 		uv_close((uv_handle_t *)&w->flush, NULL);
 		uv_close((uv_handle_t *)&w->flush_timer, NULL);
+		uv_close((uv_handle_t *)&w->trim, NULL);
 	}
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&w->loop) != 0)
@@ -615,6 +636,10 @@ static void signal_close(uv_signal_t *sig)
 int server_run(const struct config *given)
 {
 	signal(SIGPIPE, SIG_IGN);
+	/* A Gemini connection's buffer for a large response (just over 64
+	 * KiB) is then a mapping of its own, which goes back to the kernel
+	 * at the close whatever else the heap holds. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 10);
 	struct server *srv = xcalloc(1, sizeof *srv);
 	int rc = -1;
 	srv->config = *given;

@@ -181,6 +181,43 @@ static void config_file_errors(void **state)
 	assert_int_equal(parse(&c, 3, argv), -1);
 }
 
+static void connection_limits(void **state)
+{
+	(void)state;
+	struct config c;
+	char *a0[] = {"pollux", NULL};
+	assert_int_equal(parse(&c, 1, a0), 0);
+	assert_int_equal(c.write_timeout_ms, 30000);
+	assert_int_equal(c.response_timeout_ms, 0);
+	assert_int_equal(c.rate_limit, 0);
+	assert_int_equal(c.log_ip, LOG_IP_FULL);
+	/* A sixteenth of the connections, at least 4, unless given. */
+	assert_int_equal(config_max_per_ip(&c, 4096), 256);
+	assert_int_equal(config_max_per_ip(&c, 10), 4);
+	char *a1[] = {"pollux", "--write-timeout", "500", "--response-timeout",
+	    "60000", "--max-per-ip", "0", "--rate-limit", "120", "--log-ip",
+	    "anon", NULL};
+	assert_int_equal(parse(&c, 11, a1), 0);
+	assert_int_equal(c.write_timeout_ms, 500);
+	assert_int_equal(c.response_timeout_ms, 60000);
+	assert_int_equal(config_max_per_ip(&c, 4096), 0);
+	assert_int_equal(c.rate_limit, 120);
+	assert_int_equal(c.log_ip, LOG_IP_ANON);
+	char *a2[] = {"pollux", "--log-ip", "some", NULL};
+	assert_int_equal(parse(&c, 3, a2), -1);
+	char *a3[] = {"pollux", "--write-timeout", "0", NULL};
+	assert_int_equal(parse(&c, 3, a3), -1);
+	char *a4[] = {"pollux", "--max-per-ip", "-3", NULL};
+	assert_int_equal(parse(&c, 3, a4), -1);
+	write_conf("log-ip none\nrate-limit 30\n");
+	char *a5[] = {"pollux", "-c", path, NULL};
+	assert_int_equal(parse(&c, 3, a5), 0);
+	assert_int_equal(c.log_ip, LOG_IP_NONE);
+	assert_int_equal(c.rate_limit, 30);
+	free(c.config_text);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +227,7 @@ int main(void)
 		cmocka_unit_test(config_file_and_flags_win),
 		cmocka_unit_test(config_file_errors),
 		cmocka_unit_test(proxy_options),
+		cmocka_unit_test(connection_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
