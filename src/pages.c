@@ -3,10 +3,13 @@
  * menu and text each), tags, folders, the author's own .md and .gmi pages;
  * then feeds, robots.txt, caps.txt, static files and "URL:" pages. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pollux/feed.h"
 #include "pollux/gemtext.h"
@@ -25,6 +28,21 @@
 #define HOME_LATEST 10
 #define SEARCH_RESULTS_MAX 20    /* results a search page shows */
 #define SEARCH_EXCERPT_BYTES 160
+#define LOAD_THREADS_MAX 8
+#define POSTS_PER_GRAB 16        /* posts a thread takes at a time */
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One post's pages, rendered on any thread, then added to the snapshot in
+ * post order so that a parallel load is the same as a sequential one. */
+struct rendered {
+	char *path[3];             /* gemtext, Gopher menu, Gopher text */
+	char *body[3];
+	size_t len[3];
+	char head[96];
+	struct buf said;           /* its reports, held until its turn */
+	unsigned problems;
+};
 
 struct build {
 	struct snapshot *s;
@@ -36,6 +54,7 @@ struct build {
 	unsigned problems;         /* reported while building */
 	char *gemini_base;         /* "gemini://host[:port]" */
 	char *icon[2];             /* the feeds' icon on each protocol, or NULL */
+	struct rendered *out;      /* set on a rendering thread: publish here */
 };
 
 static void problem(struct build *b, const char *file, unsigned line,
@@ -61,6 +80,30 @@ static void publish(struct build *b, struct model *pg, const char *gmi,
 	struct buf out = {0};
 	size_t len;
 
+	if (b->out) {
+		struct rendered *r = b->out;
+		const char *paths[3] = {gmi, menu, text};
+		snprintf(r->head, sizeof r->head, "20 text/gemini; lang=%s\r\n",
+		    lang);
+		for (int k = 0; k < 3; k++)
+			r->path[k] = paths[k] ? xstrdup(paths[k]) : NULL;
+		if (gmi) {
+			gemtext_write(pg, &out);
+			r->body[0] = buf_take(&out, &r->len[0]);
+		}
+		if (menu) {
+			gophermenu_write(pg, &b->g, &out);
+			r->body[1] = buf_take(&out, &r->len[1]);
+		}
+		if (text) {
+			gophertext_write(pg, &b->g, &out);
+			r->body[2] = gopher_text_response(out.data, out.len,
+			    &r->len[2]);
+			buf_free(&out);
+		}
+		model_free(pg);
+		return;
+	}
 	if (gmi) {
 		char head[96];
 		snprintf(head, sizeof head, "20 text/gemini; lang=%s\r\n", lang);
@@ -293,6 +336,95 @@ static void post_page(struct build *b, size_t i)
 	snprintf(menu, sizeof menu, "/posts/%s/", p->slug);
 	snprintf(txt, sizeof txt, "/posts/%s.txt", p->slug);
 	publish(b, pg, path, p->lang ? p->lang : site->lang, menu, txt);
+}
+
+/* The posts' pages are most of a load's work and depend only on the site,
+ * which no one changes while they are built: threads take posts in turn. */
+struct render_pool {
+	struct build *b;
+	struct rendered *out;
+	atomic_size_t next;
+};
+
+static void *render_posts(void *arg)
+{
+	struct render_pool *pool = arg;
+	struct build mine = *pool->b;
+	struct url_list urls = {0};
+	size_t n = pool->b->site->nposts, i;
+	mine.g.urls = &urls;
+	while ((i = atomic_fetch_add(&pool->next, POSTS_PER_GRAB)) < n) {
+		for (size_t end = i + POSTS_PER_GRAB; i < n && i < end; i++) {
+			struct rendered *r = &pool->out[i];
+			mine.out = r;
+			mine.problems = 0;
+			log_capture(&r->said);
+			post_page(&mine, i);
+			log_capture(NULL);
+			r->problems = mine.problems;
+		}
+	}
+	/* "URL:" pages are made once per distinct URL, in sorted order:
+	 * which thread saw a URL first does not matter. */
+	mine.out = NULL;
+	pthread_mutex_lock(&pool_lock);
+	struct url_list *all = pool->b->g.urls;
+	for (size_t k = 0; k < urls.n; k++) {
+		if (all->n == all->cap) {
+			all->cap = all->cap ? all->cap * 2 : 64;
+			all->urls = xrealloc(all->urls, all->cap * sizeof *all->urls);
+		}
+		all->urls[all->n++] = urls.urls[k];
+	}
+	pthread_mutex_unlock(&pool_lock);
+	free(urls.urls);
+	return NULL;
+}
+
+/* Threads for a load: one per core (POLLUX_LOAD_THREADS, for the test
+ * that a parallel load equals a sequential one, may say otherwise). */
+static unsigned load_threads(size_t nposts)
+{
+	const char *env = getenv("POLLUX_LOAD_THREADS");
+	long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > LOAD_THREADS_MAX)
+		n = LOAD_THREADS_MAX;
+	if ((size_t)n > nposts / POSTS_PER_GRAB + 1)
+		n = (long)(nposts / POSTS_PER_GRAB + 1);
+	return (unsigned)n;
+}
+
+static void post_pages(struct build *b)
+{
+	size_t n = b->site->nposts;
+	struct render_pool pool = {b, xcalloc(n ? n : 1, sizeof *pool.out), 0};
+	unsigned nthreads = load_threads(n), started = 0;
+	pthread_t tid[LOAD_THREADS_MAX];
+	/* This thread renders too; a thread that cannot start is no loss. */
+	for (unsigned t = 1; t < nthreads; t++)
+		if (pthread_create(&tid[started], NULL, render_posts, &pool) == 0)
+			started++;
+	render_posts(&pool);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct rendered *r = &pool.out[i];
+		log_problem_lines(r->said.data, r->said.len);
+		buf_free(&r->said);
+		b->problems += r->problems;
+		if (r->path[0])
+			snapshot_add(b->s, PROTO_GEMINI, r->path[0], r->head,
+			    r->body[0], r->len[0]);
+		for (int k = 1; k < 3; k++)
+			if (r->path[k])
+				snapshot_add(b->s, PROTO_GOPHER, r->path[k], "",
+				    r->body[k], r->len[k]);
+		for (int k = 0; k < 3; k++)
+			free(r->path[k]);
+	}
+	free(pool.out);
 }
 
 static void feed(struct build *b, const char *path, const char *title,
@@ -724,8 +856,7 @@ unsigned pages_build(struct snapshot *s, const struct site *site,
 	home(&b);
 	all_posts(&b);
 	b.texts = xcalloc(site->nposts ? site->nposts : 1, sizeof *b.texts);
-	for (size_t i = 0; i < site->nposts; i++)
-		post_page(&b, i);
+	post_pages(&b);
 	search_index(&b);
 	tags(&b);
 	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);

@@ -168,6 +168,13 @@ size_t snapshot_page_count(const struct snapshot *s, enum proto p)
 	return n;
 }
 
+const struct page *snapshot_page_at(const struct snapshot *s, enum proto p,
+    size_t i)
+{
+	const struct table *t = &s->tables[p];
+	return i < t->npages ? &t->pages[i] : NULL;
+}
+
 const struct site *snapshot_site(const struct snapshot *s)
 {
 	return s->site;

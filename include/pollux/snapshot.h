@@ -31,6 +31,10 @@ struct snapshot *snapshot_build(const struct config *cfg,
     const struct site *prev);
 const struct site *snapshot_site(const struct snapshot *s);
 size_t snapshot_page_count(const struct snapshot *s, enum proto p);
+/* The i-th page added (replaced ones included), or NULL past the last: for
+ * tests that compare two snapshots page by page. */
+const struct page *snapshot_page_at(const struct snapshot *s, enum proto p,
+    size_t i);
 
 /* Exact lookup of a normalised path. NULL when there is no such page. */
 const struct page *snapshot_find(const struct snapshot *s, enum proto p,

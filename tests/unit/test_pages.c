@@ -100,6 +100,78 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
+static bool same_text(const char *a, size_t na, const char *b, size_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+}
+
+/* Two snapshots that hold the same pages, added in the same order. */
+static void same_pages(const struct snapshot *a, const struct snapshot *b)
+{
+	for (enum proto p = PROTO_GEMINI; p <= PROTO_GOPHER; p++) {
+		size_t i = 0;
+		const struct page *x, *y;
+		for (; (x = snapshot_page_at(a, p, i)); i++) {
+			y = snapshot_page_at(b, p, i);
+			assert_non_null(y);
+			if (!same_text(x->path, x->path_len, y->path, y->path_len) ||
+			    !same_text(x->head, x->head_len, y->head, y->head_len) ||
+			    !same_text(x->body, x->body_len, y->body, y->body_len) ||
+			    (x->redirect == NULL) != (y->redirect == NULL) ||
+			    (x->redirect && strcmp(x->redirect, y->redirect) != 0)) {
+				print_error("page %zu differs: %s\n", i, x->path);
+				fail();
+			}
+		}
+		assert_null(snapshot_page_at(b, p, i));
+	}
+}
+
+/* Posts are rendered on several threads and merged in post order: the
+ * pages, and the problems reported, are those of a load on one thread. */
+static void test_parallel_load_is_sequential_load(void **state)
+{
+	(void)state;
+	char dir[64], cmd[128];
+	snprintf(dir, sizeof dir, "/tmp/pollux-par-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	char saved[64];
+	memcpy(saved, root, sizeof root);
+	memcpy(root, dir, sizeof root);
+	put("site.yaml", "title: Many\nlanguage: en\n");
+	for (int i = 0; i < 300; i++) {
+		char rel[64], text[512];
+		snprintf(rel, sizeof rel, "posts/p-%03d.md", i);
+		snprintf(text, sizeof text, "---\ntitle: \"Post %d\"\n"
+		    "date: 2025-%02d-%02d\ntags: [t%d, all]\n---\n"
+		    "Text of %d, [older](p-%03d.md), [gone](nothing-%d.md), "
+		    "[out](https://x.example/%d) and\n\n| a | b |\n|---|---|\n"
+		    "| ~~%d~~ | www.example.org/%d |\n", i, 1 + i % 12,
+		    1 + i % 28, i % 7, i, i ? i - 1 : 0, i, i % 5, i, i);
+		put(rel, text);
+	}
+	memcpy(root, saved, sizeof root);
+	struct config c;
+	config_defaults(&c);
+	char *argv[] = {"pollux", "--capsule", dir, NULL};
+	assert_int_equal(config_parse_args(&c, 3, argv), 0);
+	setenv("POLLUX_LOAD_THREADS", "1", 1);
+	struct snapshot *one = snapshot_build(&c, NULL);
+	setenv("POLLUX_LOAD_THREADS", "4", 1);
+	struct snapshot *four = snapshot_build(&c, NULL);
+	unsetenv("POLLUX_LOAD_THREADS");
+	assert_non_null(one);
+	assert_non_null(four);
+	assert_int_equal(snapshot_site(one)->nposts, 300);
+	assert_int_equal(snapshot_site(one)->problems, 300);  /* the gone links */
+	assert_int_equal(snapshot_site(four)->problems, 300);
+	same_pages(one, four);
+	snapshot_unref(one);
+	snapshot_unref(four);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static const char *page(enum proto p, const char *path)
 {
 	const struct page *pg = snapshot_find(snap, p, path, strlen(path));
@@ -413,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_index_cards),
 		cmocka_unit_test(test_author_pages),
 		cmocka_unit_test(test_url_pages),
+		cmocka_unit_test(test_parallel_load_is_sequential_load),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
