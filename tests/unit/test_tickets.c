@@ -86,7 +86,7 @@ static void pump(SSL *from, SSL *to)
 /* A whole connection: handshake, one byte from the server (so a TLS 1.3
  * ticket reaches the client), close. Returns the client's session and
  * whether it was resumed. */
-static SSL_SESSION *connect(SSL_CTX *sctx, SSL_SESSION *resume, int version,
+static SSL_SESSION *visit(SSL_CTX *sctx, SSL_SESSION *resume, int version,
     bool *reused)
 {
 	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
@@ -137,15 +137,15 @@ static void shared_keys_resume_across_instances(void **state)
 	assert_non_null(stranger);
 	for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
 		bool reused;
-		SSL_SESSION *s = connect(one, NULL, v, &reused);
+		SSL_SESSION *s = visit(one, NULL, v, &reused);
 		assert_false(reused);
-		SSL_SESSION *s2 = connect(two, s, v, &reused);
+		SSL_SESSION *s2 = visit(two, s, v, &reused);
 		assert_true(reused);              /* instance A to B */
 		SSL_SESSION_free(s2);
-		s2 = connect(older, s, v, &reused);
+		s2 = visit(older, s, v, &reused);
 		assert_true(reused);              /* a key that only decrypts */
 		SSL_SESSION_free(s2);
-		s2 = connect(stranger, s, v, &reused);
+		s2 = visit(stranger, s, v, &reused);
 		assert_false(reused);             /* other keys: full handshake */
 		SSL_SESSION_free(s2);
 		SSL_SESSION_free(s);
@@ -161,11 +161,11 @@ static void random_keys_resume_on_their_own_instance(void **state)
 	(void)state;
 	SSL_CTX *one = server(NULL, 0), *two = server(NULL, 0);
 	bool reused;
-	SSL_SESSION *s = connect(one, NULL, TLS1_3_VERSION, &reused);
-	SSL_SESSION *s2 = connect(one, s, TLS1_3_VERSION, &reused);
+	SSL_SESSION *s = visit(one, NULL, TLS1_3_VERSION, &reused);
+	SSL_SESSION *s2 = visit(one, s, TLS1_3_VERSION, &reused);
 	assert_true(reused);
 	SSL_SESSION_free(s2);
-	s2 = connect(two, s, TLS1_3_VERSION, &reused);
+	s2 = visit(two, s, TLS1_3_VERSION, &reused);
 	assert_false(reused);
 	SSL_SESSION_free(s2);
 	SSL_SESSION_free(s);
