@@ -84,7 +84,7 @@ $(FUZZ)/libpollux.a: $(call objs,$(FUZZ))
 	$(AR) rcs $@ $^
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ)/libpollux.a
 	clang $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-		-MMD -MP -o $@ $^ $(PKG_LIBS)
+		-MMD -MP -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 -include $(wildcard $(FUZZ)/*.d)
 -include $(wildcard $(REL)/*.d $(REL)/t/*.d $(REL)/t/*/*.d $(SAN)/*.d $(SAN)/t/*.d $(SAN)/t/*/*.d)
