@@ -170,7 +170,7 @@ static bool between_links(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		if (strchr(" ,;|/-", s[i]) && s[i]) {
+		if (s[i] && strchr(" ,;|/-", s[i])) {
 			i++;
 			continue;
 		}
