@@ -886,7 +886,8 @@ unsigned pages_build(struct snapshot *s, const struct site *site,
 static bool decode_query(const char *q, size_t len, bool escaped,
     struct buf *out)
 {
-	for (size_t i = 0; i < len && out->len < SEARCH_QUERY_MAX; i++) {
+	size_t i = 0;
+	for (; i < len && out->len < SEARCH_QUERY_MAX; i++) {
 		unsigned char c = (unsigned char)q[i];
 		if (c == '%' && escaped) {
 			char hex[3] = {0};
@@ -903,9 +904,10 @@ static bool decode_query(const char *q, size_t len, bool escaped,
 			return false;
 		buf_putc(out, (char)c);
 	}
-	/* Cut at a character boundary; then it must be UTF-8. */
-	while (out->len && ((unsigned char)out->data[out->len - 1] & 0xC0) ==
-	    0x80 && !utf8_valid(out->data, out->len))
+	/* Cut at SEARCH_QUERY_MAX, a character may have lost its end: drop
+	 * what is left of it (3 bytes at most); then it must be UTF-8. */
+	for (int k = 0; i < len && k < 3 && !utf8_valid(out->data, out->len);
+	    k++)
 		out->data[--out->len] = '\0';
 	return out->len == 0 || utf8_valid(out->data, out->len);
 }
