@@ -6,7 +6,7 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-PKGS      := libuv openssl libcmark yaml-0.1
+PKGS      := libuv openssl libcmark-gfm yaml-0.1
 # Recursively expanded on purpose: pkg-config runs after `deps` installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -84,7 +84,7 @@ $(FUZZ)/libpollux.a: $(call objs,$(FUZZ))
 	$(AR) rcs $@ $^
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ)/libpollux.a
 	clang $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-		-o $@ $^ $(PKG_LIBS)
+		-MMD -MP -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 -include $(wildcard $(FUZZ)/*.d)
 -include $(wildcard $(REL)/*.d $(REL)/t/*.d $(REL)/t/*/*.d $(SAN)/*.d $(SAN)/t/*.d $(SAN)/t/*/*.d)
@@ -106,13 +106,16 @@ test: $(REL)/pollux $(REL)/render $(call units,$(REL)) \
 	@FUZZ=$(FUZZ) VALGRIND=1 sh tests/run.sh $(REL) $(SAN)
 
 # Each fuzzer for FUZZ_SECONDS, growing its corpus in build/ (the seeds in
-# tests/fuzz/corpus stay as checked in); crashes land in build/fuzz/.
+# tests/fuzz/corpus stay as checked in, and the Markdown fuzzer also starts
+# from the GFM spec's examples); crashes land in build/fuzz/.
 fuzz: $(FUZZERS)
+	@python3 tests/spec.py --corpus $(FUZZ)/spec-markdown >/dev/null || true
 	@for f in $(FUZZERS); do \
 		name=$${f##*/fuzz_}; mkdir -p $(FUZZ)/corpus-$$name; \
 		echo "== $$name ($(FUZZ_SECONDS) s)"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ)/ \
-			$(FUZZ)/corpus-$$name tests/fuzz/corpus/$$name || exit 1; \
+			$(FUZZ)/corpus-$$name tests/fuzz/corpus/$$name \
+			$$(ls -d $(FUZZ)/spec-$$name 2>/dev/null) || exit 1; \
 	done
 
 # The load client of the benchmark.

@@ -34,6 +34,7 @@ struct load {
 	char root[PATH_MAX];      /* realpath of the capsule */
 	size_t rootlen;           /* 0 when the capsule is "/" (chrooted) */
 	size_t capreadable;
+	size_t capredirects;
 	unsigned long long file_bytes;
 	bool failed;              /* the whole load fails, because: */
 	char failed_why[PATH_MAX + 100];
@@ -224,6 +225,82 @@ static struct dirent *next_entry(struct load *L, DIR *d, const char *rel)
 
 /* --- site.yaml ------------------------------------------------------- */
 
+static void add_redirect(struct load *L, struct redirect r)
+{
+	struct site *s = L->site;
+	if (s->nredirects == L->capredirects) {
+		L->capredirects = L->capredirects ? L->capredirects * 2 : 16;
+		s->redirects = xrealloc(s->redirects,
+		    L->capredirects * sizeof *s->redirects);
+	}
+	s->redirects[s->nredirects++] = r;
+}
+
+static char *trimmed_copy(const char *v)
+{
+	v += strspn(v, " \t");
+	size_t n = strlen(v);
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return xstrndup(v, n);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ?
+	    (const char *)n->data.scalar.value : NULL;
+}
+
+/* redirects: a list of "- from: /old" "  to: /new" pairs. */
+static void site_redirects(struct load *L, yaml_document_t *doc,
+    yaml_node_t *list, unsigned line)
+{
+	if (list->type != YAML_SEQUENCE_NODE) {
+		problem(L, "site.yaml", line, "redirects must be a list of "
+		    "from: and to: pairs");
+		return;
+	}
+	for (yaml_node_item_t *it = list->data.sequence.items.start;
+	    it < list->data.sequence.items.top; it++) {
+		yaml_node_t *m = yaml_document_get_node(doc, *it);
+		unsigned at = (unsigned)m->start_mark.line + 1;
+		const char *from = NULL, *to = NULL, *why;
+		bool odd = m->type != YAML_MAPPING_NODE;
+		for (yaml_node_pair_t *p = odd ? NULL : m->data.mapping.pairs.start;
+		    p && p < m->data.mapping.pairs.top; p++) {
+			const char *k = scalar(yaml_document_get_node(doc, p->key));
+			const char *v = scalar(yaml_document_get_node(doc,
+			    p->value));
+			if (k && v && strcmp(k, "from") == 0 && !from)
+				from = v;
+			else if (k && v && strcmp(k, "to") == 0 && !to)
+				to = v;
+			else
+				odd = true;
+		}
+		if (odd || !from || !to) {
+			problem(L, "site.yaml", at, "a redirect is two paths, "
+			    "from: and to:, and nothing else; ignored");
+			continue;
+		}
+		char *path = alias_path(from, "/", &why), *target;
+		if (!path) {
+			problem(L, "site.yaml", at, "redirect from \"%.60s\" %s; "
+			    "ignored", from, why);
+			continue;
+		}
+		if (!(target = alias_path(to, "/", &why))) {
+			problem(L, "site.yaml", at, "redirect to \"%.60s\" %s; "
+			    "ignored", to, why);
+			free(path);
+			continue;
+		}
+		free(target);   /* checked; links resolve it as written */
+		add_redirect(L, (struct redirect){path, trimmed_copy(to), NULL,
+		    "site.yaml", at});
+	}
+}
+
 static void site_yaml(struct load *L)
 {
 	struct site *s = L->site;
@@ -252,6 +329,10 @@ static void site_yaml(struct load *L)
 		yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
 		yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
 		unsigned line = (unsigned)k->start_mark.line + 1;
+		if (scalar(k) && strcmp(scalar(k), "redirects") == 0) {
+			site_redirects(L, &doc, v, line);
+			continue;
+		}
 		if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
 			problem(L, "site.yaml", line, "values must be plain text");
 			continue;
@@ -268,6 +349,10 @@ static void site_yaml(struct load *L)
 			slot = &s->description;
 		else if (strcmp(key, "language") == 0 || strcmp(key, "lang") == 0)
 			slot = &s->lang;
+		else if (strcmp(key, "icon") == 0) {
+			slot = &s->icon;
+			s->icon_line = line;
+		}
 		if (slot && utf8_valid(val, strlen(val)) && !strpbrk(val, "\r\n\t")) {
 			free(*slot);
 			*slot = val;
@@ -323,8 +408,9 @@ static unsigned count_words(const char *s, size_t n)
 static int cmp_post_date(const void *a, const void *b)
 {
 	const struct post *x = a, *y = b;
-	int c = strcmp(y->date, x->date);   /* newest first */
-	return c ? c : strcmp(x->slug, y->slug);
+	if (x->date_epoch != y->date_epoch)   /* newest first */
+		return x->date_epoch < y->date_epoch ? 1 : -1;
+	return strcmp(x->slug, y->slug);
 }
 
 static int cmp_by_slug(const void *a, const void *b)
@@ -481,11 +567,11 @@ static void load_posts(struct load *L)
 
 static int cmp_tag(const void *a, const void *b)
 {
-	return strcmp(((const struct tag *)a)->name, ((const struct tag *)b)->name);
+	return strcmp(((const struct tag *)a)->path, ((const struct tag *)b)->path);
 }
 
 struct tag_pair {
-	const char *tag;
+	struct post_tag *tag;
 	struct post *post;
 	size_t order;          /* keeps qsort stable: posts stay newest first */
 };
@@ -493,14 +579,66 @@ struct tag_pair {
 static int cmp_pair(const void *a, const void *b)
 {
 	const struct tag_pair *x = a, *y = b;
-	int c = strcmp(x->tag, y->tag);
+	int c = strcmp(x->tag->path, y->tag->path);
 	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static void note(struct site *s, const char *file, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A line for --check that is no problem: kept until --check says it. */
+static void note(struct site *s, const char *file, unsigned line,
+    const char *fmt, ...)
+{
+	char shown[512], msg[1024];
+	struct buf b = {0};
+	va_list ap;
+	log_escape(shown, sizeof shown, file, strlen(file));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	buf_printf(&b, "%s:%u: note: %s", shown, line, msg);
+	s->notes = xrealloc(s->notes, (s->nnotes + 1) * sizeof *s->notes);
+	s->notes[s->nnotes++] = buf_take(&b, NULL);
+}
+
+/* One tag of pairs[0..n), which share a path: shown as the oldest post
+ * spells it (the first spelling used, which a new post cannot change),
+ * and every post's copy of the name made that one. */
+static void one_tag(struct site *s, struct tag *tag, struct tag_pair *pairs,
+    size_t n)
+{
+	const struct tag_pair *first = &pairs[n - 1];
+	tag->name = xstrdup(first->tag->name);
+	tag->path = xstrdup(first->tag->path);
+	tag->nposts = n;
+	tag->posts = xcalloc(n, sizeof *tag->posts);
+	for (size_t m = 0; m < n; m++)
+		tag->posts[m] = pairs[m].post;
+	/* Each other spelling, said once, where its oldest post has it. */
+	for (size_t m = n - 1; m-- > 0;) {
+		const struct post_tag *t = pairs[m].tag;
+		bool said = strcmp(t->name, tag->name) == 0;
+		for (size_t k = m + 1; !said && k < n - 1; k++)
+			said = strcmp(pairs[k].tag->name, t->name) == 0;
+		if (!said)
+			note(s, pairs[m].post->file, t->line, "tag \"%s\" is the "
+			    "tag \"%s\" (/tags/%s/), shown as first spelled in %s",
+			    t->name, tag->name, tag->path, first->post->file);
+	}
+	for (size_t m = 0; m < n; m++) {
+		struct post_tag *t = pairs[m].tag;
+		if (strcmp(t->name, tag->name) != 0) {
+			free(t->name);
+			t->name = xstrdup(tag->name);
+		}
+	}
 }
 
 static void build_tags(struct site *s)
 {
 	/* Collect every (tag, post) pair in post order, so each tag's list is
-	 * newest first; then group them by name. */
+	 * newest first; then group them by path. */
 	size_t npairs = 0;
 	for (size_t i = 0; i < s->nposts; i++)
 		npairs += s->posts[i].ntags;
@@ -508,25 +646,83 @@ static void build_tags(struct site *s)
 	size_t k = 0;
 	for (size_t i = 0; i < s->nposts; i++)
 		for (size_t t = 0; t < s->posts[i].ntags; t++, k++)
-			pairs[k] = (struct tag_pair){s->posts[i].tags[t],
+			pairs[k] = (struct tag_pair){&s->posts[i].tags[t],
 			    &s->posts[i], k};
 	qsort(pairs, npairs, sizeof *pairs, cmp_pair);
 
 	s->tags = xcalloc(npairs ? npairs : 1, sizeof *s->tags);
 	for (size_t i = 0; i < npairs;) {
 		size_t j = i;
-		while (j < npairs && strcmp(pairs[j].tag, pairs[i].tag) == 0)
+		while (j < npairs && strcmp(pairs[j].tag->path,
+		    pairs[i].tag->path) == 0)
 			j++;
-		struct tag *tag = &s->tags[s->ntags++];
-		tag->name = xstrdup(pairs[i].tag);
-		tag->nposts = j - i;
-		tag->posts = xcalloc(tag->nposts, sizeof *tag->posts);
-		for (size_t m = i; m < j; m++)
-			tag->posts[m - i] = pairs[m].post;
+		one_tag(s, &s->tags[s->ntags++], pairs + i, j - i);
 		i = j;
 	}
 	free(pairs);
 	qsort(s->tags, s->ntags, sizeof *s->tags, cmp_tag);
+}
+
+/* --- moved paths ----------------------------------------------------- */
+
+static int cmp_redirect_at(const void *a, const void *b, void *ctx)
+{
+	const struct redirect *r = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(r[x].from, r[y].from);
+	return c ? c : (x > y) - (x < y);
+}
+
+/* site.yaml's redirects (read already), then every post's aliases, newest
+ * post first, sorted by path: a path moved twice keeps the first. */
+static void build_redirects(struct load *L)
+{
+	struct site *s = L->site;
+	for (size_t i = 0; i < s->nposts; i++) {
+		struct post *p = &s->posts[i];
+		for (size_t a = 0; a < p->naliases; a++)
+			add_redirect(L, (struct redirect){xstrdup(
+			    p->aliases[a].path), NULL, p, p->file,
+			    p->aliases[a].line});
+	}
+	size_t n = s->nredirects, kept = 0;
+	if (!n)
+		return;
+	size_t *at = xcalloc(n, sizeof *at);
+	for (size_t i = 0; i < n; i++)
+		at[i] = i;
+	qsort_r(at, n, sizeof *at, cmp_redirect_at, s->redirects);
+	struct redirect *out = xcalloc(n, sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		struct redirect *r = &s->redirects[at[i]];
+		if (kept && strcmp(out[kept - 1].from, r->from) == 0) {
+			char shown[256];
+			log_escape(shown, sizeof shown, r->from, strlen(r->from));
+			problem(L, r->file, r->line, "%s is already moved by "
+			    "%s:%u; ignored", shown, out[kept - 1].file,
+			    out[kept - 1].line);
+			free(r->from);
+			free(r->to);
+			continue;
+		}
+		out[kept++] = *r;
+	}
+	free(at);
+	free(s->redirects);
+	s->redirects = out;
+	s->nredirects = kept;
+}
+
+static int cmp_redirect(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct redirect *)elem)->from);
+}
+
+const struct redirect *site_find_redirect(const struct site *s,
+    const char *path)
+{
+	return s->nredirects ? bsearch(path, s->redirects, s->nredirects,
+	    sizeof *s->redirects, cmp_redirect) : NULL;
 }
 
 /* --- static files ---------------------------------------------------- */
@@ -700,6 +896,7 @@ struct site *capsule_load(const char *dir, const struct site *prev)
 	load_intro(L);
 	load_posts(L);
 	build_tags(s);
+	build_redirects(L);
 
 	struct walk w = {.load = L};
 	walk(&w, "", 0);
@@ -727,9 +924,18 @@ void site_free(struct site *s)
 	free(s->posts);
 	for (size_t i = 0; i < s->ntags; i++) {
 		free(s->tags[i].name);
+		free(s->tags[i].path);
 		free(s->tags[i].posts);
 	}
 	free(s->tags);
+	for (size_t i = 0; i < s->nredirects; i++) {
+		free(s->redirects[i].from);
+		free(s->redirects[i].to);
+	}
+	free(s->redirects);
+	for (size_t i = 0; i < s->nnotes; i++)
+		free(s->notes[i]);
+	free(s->notes);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		free(s->files[i].path);
 		free(s->files[i].data);
@@ -748,6 +954,7 @@ void site_free(struct site *s)
 	free(s->author);
 	free(s->description);
 	free(s->lang);
+	free(s->icon);
 	free(s->intro);
 	free(s);
 }

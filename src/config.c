@@ -54,6 +54,10 @@ void config_usage(FILE *out)
 	    "                           (default: AES-128-GCM first)\n"
 	    "  --ciphersuites LIST      TLS 1.3 ciphersuites (default:\n"
 	    "                           TLS_AES_128_GCM_SHA256 first)\n"
+	    "  --ticket-key FILE        an 80-byte session ticket key (nginx's\n"
+	    "                           layout) shared by instances; repeatable,\n"
+	    "                           the first encrypts (default: a random key,\n"
+	    "                           replaced every 4 hours)\n"
 	    "  --max-connections N      open connections at most (default: 4096)\n"
 	    "  --handshake-timeout MS   TLS handshake deadline (default: 5000)\n"
 	    "  --request-timeout MS     request line deadline (default: 5000)\n"
@@ -70,6 +74,12 @@ void config_usage(FILE *out)
 	    "  --log-ip full|anon|none  the client in the access log: its address,\n"
 	    "                           the address with its host part zeroed\n"
 	    "                           (IPv4 /24, IPv6 /48), or \"-\" (default: full)\n"
+	    "  --proxy-protocol         every connection starts with a PROXY\n"
+	    "                           header (v1 or v2) naming the real client;\n"
+	    "                           in a config file: proxy-protocol on|off\n"
+	    "  --trusted-proxy ADDR[/BITS]  a balancer whose headers are believed;\n"
+	    "                           repeatable; others are closed (default:\n"
+	    "                           127.0.0.0/8 and ::1)\n"
 	    "  -c, --config FILE        read options from FILE (\"key value\" lines,\n"
 	    "                           keys named like the options); flags win\n"
 	    "  --workers N              threads serving requests (default: one per CPU)\n"
@@ -126,8 +136,10 @@ enum { OPT_CAPSULE = 256, OPT_HOSTNAME, OPT_LISTEN, OPT_GEMINI_PORT,
 	OPT_GOPHER_PORT, OPT_GOPHER_PUBLIC_PORT, OPT_CERT, OPT_KEY, OPT_CERTS,
 	OPT_MAX_CONN, OPT_HS_TIMEOUT, OPT_REQ_TIMEOUT, OPT_WORKERS, OPT_USER,
 	OPT_CHROOT,
-	OPT_CIPHERS, OPT_CIPHERSUITES, OPT_WRITE_TIMEOUT, OPT_RESP_TIMEOUT,
+	OPT_CIPHERS, OPT_CIPHERSUITES, OPT_TICKET_KEY, OPT_WRITE_TIMEOUT,
+	OPT_RESP_TIMEOUT,
 	OPT_MAX_PER_IP, OPT_RATE_LIMIT, OPT_LOG_IP,
+	OPT_PROXY_PROTOCOL, OPT_TRUSTED_PROXY,
 	OPT_CONFIG, OPT_CHECK,
 	OPT_DUMP, OPT_HELP, OPT_VERSION };
 
@@ -150,11 +162,14 @@ static const struct option options[] = {
 	{"chroot", required_argument, NULL, OPT_CHROOT},
 	{"ciphers", required_argument, NULL, OPT_CIPHERS},
 	{"ciphersuites", required_argument, NULL, OPT_CIPHERSUITES},
+	{"ticket-key", required_argument, NULL, OPT_TICKET_KEY},
 	{"write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT},
 	{"response-timeout", required_argument, NULL, OPT_RESP_TIMEOUT},
 	{"max-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
 	{"rate-limit", required_argument, NULL, OPT_RATE_LIMIT},
 	{"log-ip", required_argument, NULL, OPT_LOG_IP},
+	{"proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL},
+	{"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"dump", required_argument, NULL, OPT_DUMP},
@@ -217,6 +232,9 @@ static int set_option(struct config *c, int id, const char *arg,
 		*(id == OPT_CIPHERS ? &c->ciphers : &c->ciphersuites) = arg;
 		return 0;
 	}
+	case OPT_TICKET_KEY:
+		return add_to_list(o, name, c->ticket_keys, &c->nticket_keys,
+		    MAX_TICKET_KEYS, arg);
 	case OPT_WRITE_TIMEOUT:
 		return parse_uint(o, name, arg, 10, 3600000, &c->write_timeout_ms);
 	case OPT_RESP_TIMEOUT:
@@ -238,6 +256,26 @@ static int set_option(struct config *c, int id, const char *arg,
 			return bad(o, name, "needs full, anon or none, not \"%s\"",
 			    arg);
 		return 0;
+	case OPT_PROXY_PROTOCOL:
+		/* A flag on the command line; a file's keys all take a value. */
+		if (!arg || strcmp(arg, "on") == 0)
+			c->proxy_protocol = true;
+		else if (strcmp(arg, "off") == 0)
+			c->proxy_protocol = false;
+		else
+			return bad(o, name, "needs on or off, not \"%s\"", arg);
+		return 0;
+	case OPT_TRUSTED_PROXY: {
+		struct addr_range r;
+		if (addr_range_parse(arg, &r) < 0)
+			return bad(o, name, "\"%s\" is not an address or ADDR/BITS",
+			    arg);
+		if (c->ntrusted_proxies == MAX_TRUSTED_PROXIES)
+			return bad(o, name, "given more than %d times",
+			    MAX_TRUSTED_PROXIES);
+		c->trusted_proxies[c->ntrusted_proxies++] = r;
+		return 0;
+	}
 	case OPT_CONFIG: c->config_file = arg; return 0;
 	case OPT_CHECK: c->action = ACTION_CHECK; return 0;
 	case OPT_DUMP: c->action = ACTION_DUMP; c->dump_url = arg; return 0;
@@ -308,7 +346,7 @@ int config_parse_args(struct config *c, int argc, char **argv)
 	if (c->config_file && load_file(c, c->config_file) < 0)
 		return -1;
 
-	bool args_hostnames = false, args_listen = false;
+	bool from_args[OPT_VERSION - OPT_CAPSULE + 1] = {false};
 	struct origin o = {NULL, 0};
 	opterr = 1;
 	optind = 1;
@@ -323,14 +361,14 @@ int config_parse_args(struct config *c, int argc, char **argv)
 			fprintf(stderr, "pollux: try --help\n");
 			return -1;
 		}
-		if (opt == OPT_HOSTNAME && !args_hostnames) {
-			args_hostnames = true;
-			c->nhostnames = 0;
-		}
-		if (opt == OPT_LISTEN && !args_listen) {
-			args_listen = true;
-			c->nlisten = 0;
-		}
+		/* A list given here replaces the file's rather than adding. */
+		size_t *list = opt == OPT_HOSTNAME ? &c->nhostnames :
+		    opt == OPT_LISTEN ? &c->nlisten :
+		    opt == OPT_TICKET_KEY ? &c->nticket_keys :
+		    opt == OPT_TRUSTED_PROXY ? &c->ntrusted_proxies : NULL;
+		if (list && !from_args[opt - OPT_CAPSULE])
+			*list = 0;
+		from_args[opt - OPT_CAPSULE] = true;
 		if (set_option(c, opt, optarg, &o) < 0)
 			return -1;
 	}
@@ -345,6 +383,13 @@ int config_parse_args(struct config *c, int argc, char **argv)
 	}
 	if (c->nhostnames == 0)
 		c->hostnames[c->nhostnames++] = "localhost";
+	/* Only a balancer on this machine is believed unless told otherwise:
+	 * a header from anywhere else could name any client it liked. */
+	if (c->ntrusted_proxies == 0) {
+		addr_range_parse("127.0.0.0/8", &c->trusted_proxies[0]);
+		addr_range_parse("::1", &c->trusted_proxies[1]);
+		c->ntrusted_proxies = 2;
+	}
 	if (c->nlisten == 0) {
 		c->listen[c->nlisten++] = "::";
 		c->listen[c->nlisten++] = "0.0.0.0";

@@ -1,5 +1,5 @@
-/* conn.c - one connection as a state machine: ACCEPTED, HANDSHAKE (Gemini),
- * REQUEST, SENDING, CLOSING. Every change of state goes through enter(),
+/* conn.c - one connection as a state machine: ACCEPTED, PREAMBLE (a PROXY
+ * header), HANDSHAKE (Gemini), REQUEST, SENDING, CLOSING. Every change of state goes through enter(),
  * which arms that state's deadline, and every end through finish(), which
  * writes the one access-log line with what really happened. */
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include "pollux/gemini.h"
 #include "pollux/gopher.h"
 #include "pollux/log.h"
+#include "pollux/proxy.h"
 #include "pollux/request.h"
 #include "pollux/util.h"
 
@@ -26,6 +27,7 @@
  * with read, writev and close, never registered with the loop. */
 enum state {
 	ACCEPTED,    /* made, not yet admitted: only inside conn_accept */
+	PREAMBLE,    /* --proxy-protocol: until the header is whole */
 	HANDSHAKE,   /* Gemini: until the TLS handshake is done */
 	REQUEST,     /* until the request line is whole */
 	SENDING,     /* until the whole response is with the kernel */
@@ -39,7 +41,9 @@ enum end {
 	END_CUT,     /* we stopped: a write stalled, the response took too
 	                long, or the server stopped */
 	END_TLS,     /* the TLS handshake or a record failed */
-	END_REFUSED, /* over --max-connections or --max-per-ip */
+	END_REFUSED, /* over --max-connections or --max-per-ip; with
+	                --proxy-protocol, a peer not trusted or a header
+	                not valid */
 };
 
 static const char *const end_words[] = {"done", "reset", "timeout", "cut",
@@ -66,6 +70,10 @@ struct conn {
 	bool counted;                /* clients_leave is owed */
 	bool limited;                /* over --rate-limit: slow down */
 	unsigned wait_s;
+	char *pre;                   /* PREAMBLE: a header split over reads,
+	                                PROXY_HEADER_MAX bytes (counted in
+	                                stats.held) */
+	size_t pre_len;
 	struct tlsio *tls;           /* Gemini, from its first bytes on */
 	size_t held_tls;             /* tls's bytes counted in stats.held */
 	struct snapshot *snap;       /* the reference this connection holds */
@@ -110,6 +118,7 @@ static void arm(struct conn *c)
 	const struct config *cfg = cfg_of(c);
 	uint64_t now = uv_now(c->env->loop), due;
 	switch (c->state) {
+	case PREAMBLE:
 	case HANDSHAKE:
 		due = c->accepted_ms + cfg->handshake_timeout_ms;
 		break;
@@ -159,10 +168,21 @@ static void held_update(struct conn *c)
 	c->held_tls = now;
 }
 
+static void drop_preamble(struct conn *c)
+{
+	if (!c->pre)
+		return;
+	free(c->pre);
+	c->pre = NULL;
+	held_sub(c, PROXY_HEADER_MAX);
+}
+
 static void conn_free(struct conn *c)
 {
+	drop_preamble(c);
 	held_sub(c, sizeof *c + c->held_tls);
 	tlsio_free(c->tls);
+	reply_free(&c->reply);
 	free(c);
 }
 
@@ -359,15 +379,107 @@ static void add_request_bytes(struct conn *c, const char *data, size_t n)
 	c->req_len += n;
 }
 
+static void got(struct conn *c, const char *data, size_t n);
+
+static bool trusted(const struct config *cfg, const struct sockaddr *sa)
+{
+	for (size_t i = 0; i < cfg->ntrusted_proxies; i++)
+		if (addr_range_contains(&cfg->trusted_proxies[i], sa))
+			return true;
+	return false;
+}
+
+/* Per-address limits, for the address the connection is from: the peer's,
+ * or with --proxy-protocol the one its header names. false: refused. */
+static bool admit(struct conn *c)
+{
+	struct conn_shared *sh = c->env->shared;
+	if (!sh->clients)
+		return true;
+	enum admit a = clients_admit(sh->clients, (struct sockaddr *)&c->peer,
+	    uv_now(c->env->loop), &c->counted, &c->wait_s);
+	if (a == ADMIT_TOO_MANY)
+		return false;
+	c->limited = a == ADMIT_SLOW_DOWN;
+	return true;
+}
+
+/* A header not valid: what came is kept for the access line, which says
+ * what the balancer (or whoever it was) sent instead. */
+static void refuse_preamble(struct conn *c, const char *data, size_t n)
+{
+	atomic_fetch_add(&stats_of(c)->refused, 1);
+	add_request_bytes(c, data, n);
+	finish(c, END_REFUSED);
+}
+
+/* The PROXY header, in as many reads as it takes: a header split over
+ * reads is gathered in c->pre, and never more of it than PROXY_HEADER_MAX
+ * bytes, past which proxy_parse no longer answers PROXY_INCOMPLETE. What
+ * follows the header in the same read goes on to TLS or the selector
+ * from where it lies, the loop's buffer. */
+static void got_preamble(struct conn *c, const char *data, size_t n)
+{
+	struct proxy_header h;
+	size_t before = c->pre_len, take = n;
+	const char *buf = data;
+	if (c->pre || proxy_parse(data, n, &h) == PROXY_INCOMPLETE) {
+		if (!c->pre) {
+			c->pre = xmalloc(PROXY_HEADER_MAX);
+			held_add(c, PROXY_HEADER_MAX);
+		}
+		if (take > PROXY_HEADER_MAX - before)
+			take = PROXY_HEADER_MAX - before;
+		memcpy(c->pre + before, data, take);
+		c->pre_len += take;
+		buf = c->pre;
+	}
+	size_t len = buf == data ? n : c->pre_len;
+	switch (proxy_parse(buf, len, &h)) {
+	case PROXY_INCOMPLETE:
+		listen_for_more(c);
+		return;
+	case PROXY_INVALID:
+		refuse_preamble(c, buf, len);
+		return;
+	case PROXY_OK:
+		break;
+	}
+	/* The last parse of c->pre said incomplete: the header ends in this
+	 * read's data, so what follows it does too. */
+	size_t used = buf == data ? h.len : h.len - before;
+	drop_preamble(c);
+	if (!h.local)
+		memcpy(&c->peer, &h.client, sizeof c->peer);
+	if (!admit(c)) {
+		atomic_fetch_add(&stats_of(c)->refused, 1);
+		finish(c, END_REFUSED);
+		return;
+	}
+	enter(c, c->origin->proto == PROTO_GEMINI ? HANDSHAKE : REQUEST);
+	if (used < n)
+		got(c, data + used, n - used);
+	else
+		listen_for_more(c);
+}
+
 static void got(struct conn *c, const char *data, size_t n)
 {
+	if (c->state == PREAMBLE) {
+		got_preamble(c, data, n);
+		return;
+	}
 	if (c->state == SENDING)
 		return;   /* nothing more is asked of a client: dropped */
 	if (c->origin->proto == PROTO_GEMINI) {
 		if (!c->tls) {
 			/* Made when the first bytes arrive, so that a
-			 * connection that never sends any costs little. */
-			c->tls = tlsio_new(c->env->shared->ssl_ctx);
+			 * connection that never sends any costs little. The
+			 * context may be swapped by a reload meanwhile. */
+			struct conn_shared *sh = c->env->shared;
+			uv_mutex_lock(&sh->tls_lock);
+			c->tls = tlsio_new(sh->ssl_ctx);
+			uv_mutex_unlock(&sh->tls_lock);
 			if (!c->tls) {
 				finish(c, END_TLS);
 				return;
@@ -775,6 +887,7 @@ static void on_deadline(uv_timer_t *t)
 	struct conn *c = t->data;
 	const struct config *cfg = cfg_of(c);
 	switch (c->state) {
+	case PREAMBLE:
 	case HANDSHAKE:
 		finish(c, END_TIMEOUT);
 		return;
@@ -836,29 +949,29 @@ void conn_accept(struct conn_env *env, const struct conn_origin *origin,
 		refuse(env, origin, fd, peer);
 		return;
 	}
-	bool counted = false, limited = false;
-	unsigned wait_s = 0;
-	if (sh->clients) {
-		enum admit a = clients_admit(sh->clients, peer,
-		    uv_now(env->loop), &counted, &wait_s);
-		if (a == ADMIT_TOO_MANY) {
-			atomic_fetch_sub(&sh->stats.open, 1);
-			refuse(env, origin, fd, peer);
-			return;
-		}
-		limited = a == ADMIT_SLOW_DOWN;
+	/* Only a trusted balancer may name the client; anyone else who
+	 * reaches the port directly would be believed too. */
+	bool proxied = sh->cfg->proxy_protocol;
+	if (proxied && !trusted(sh->cfg, peer)) {
+		atomic_fetch_sub(&sh->stats.open, 1);
+		refuse(env, origin, fd, peer);
+		return;
 	}
 	struct conn *c = xcalloc(1, sizeof *c);
 	c->env = env;
 	c->origin = origin;
 	c->fd = fd;
-	c->counted = counted;
-	c->limited = limited;
-	c->wait_s = wait_s;
-	c->start_ns = uv_hrtime();
-	c->accepted_ms = uv_now(env->loop);
 	if (peer_len <= sizeof c->peer)
 		memcpy(&c->peer, peer, peer_len);
+	/* Behind a balancer the limits wait for the header's address. */
+	if (!proxied && !admit(c)) {
+		free(c);
+		atomic_fetch_sub(&sh->stats.open, 1);
+		refuse(env, origin, fd, peer);
+		return;
+	}
+	c->start_ns = uv_hrtime();
+	c->accepted_ms = uv_now(env->loop);
 	held_add(c, sizeof *c);
 	c->next = env->conns;
 	if (env->conns)
@@ -866,7 +979,8 @@ void conn_accept(struct conn_env *env, const struct conn_origin *origin,
 	env->conns = c;
 	env->nconns++;
 	c->snap = swap_get(sh->swap);
-	enter(c, origin->proto == PROTO_GEMINI ? HANDSHAKE : REQUEST);
+	enter(c, proxied ? PREAMBLE : origin->proto == PROTO_GEMINI ?
+	    HANDSHAKE : REQUEST);
 	read_now(c);
 	/* Ended before the loop ever saw it: nothing else points here. */
 	if (c->state == CLOSING && !c->registered)

@@ -1,5 +1,6 @@
 /* feed.c - Atom 1.0 (RFC 4287): one feed document per post list, with the
- * protocol's own URLs. Entry ids are the post URLs, which never change. */
+ * protocol's own URLs and the same entry ids on every protocol. */
+#include <ctype.h>
 #include <string.h>
 
 #include "pollux/feed.h"
@@ -32,11 +33,31 @@ static void element(struct buf *b, const char *indent, const char *name,
 }
 
 static void link(struct buf *b, const char *indent, const char *rel,
-    const char *href)
+    const char *type, const char *href)
 {
-	buf_printf(b, "%s<link rel=\"%s\" href=\"", indent, rel);
+	buf_printf(b, "%s<link rel=\"%s\" type=\"%s\" href=\"", indent, rel,
+	    type);
 	xml_text(b, href);
 	buf_puts(b, "\"/>\n");
+}
+
+/* "tag:example.org,2026-03-28:esp32-radar": RFC 4151's authority (the
+ * host, in lower case), a day it was the author's (the post's date) and
+ * the slug. Neither protocol nor a later edit changes it. */
+static void entry_id(struct buf *b, const char *host, const struct post *p)
+{
+	buf_puts(b, "    <id>tag:");
+	for (const char *h = host; *h; h++)
+		buf_putc(b, (char)tolower((unsigned char)*h));
+	buf_printf(b, ",%s:", p->date);
+	xml_text(b, p->slug);
+	buf_puts(b, "</id>\n");
+}
+
+/* A date-only post stands at midnight UTC of its day. */
+static long long last_change(const struct post *p)
+{
+	return p->updated[0] ? p->updated_epoch : p->date_epoch;
 }
 
 void feed_atom(struct buf *out, const struct site *site, const char *title,
@@ -51,11 +72,20 @@ void feed_atom(struct buf *out, const struct site *site, const char *title,
 	element(out, "  ", "title", title);
 	if (site->description)
 		element(out, "  ", "subtitle", site->description);
-	/* Posts carry dates, not times: midnight UTC stands for the day. */
-	buf_printf(out, "  <updated>%sT00:00:00Z</updated>\n",
-	    nposts ? posts[0]->date : "1970-01-01");
-	link(out, "  ", "self", urls->self);
-	link(out, "  ", "alternate", urls->alternate);
+	/* The feed changed when its latest entry did. */
+	const char *latest = "1970-01-01T00:00:00Z";
+	long long latest_epoch = -1;
+	for (size_t i = 0; i < nposts; i++)
+		if (last_change(posts[i]) > latest_epoch) {
+			latest_epoch = last_change(posts[i]);
+			latest = posts[i]->updated[0] ? posts[i]->updated_rfc3339 :
+			    posts[i]->date_rfc3339;
+		}
+	element(out, "  ", "updated", latest);
+	link(out, "  ", "self", "application/atom+xml", urls->self);
+	link(out, "  ", "alternate", urls->alternate_type, urls->alternate);
+	if (urls->icon)
+		element(out, "  ", "icon", urls->icon);
 	/* RFC 4287 wants an author for every entry; the feed's covers all. */
 	buf_puts(out, "  <author>\n");
 	element(out, "    ", "name", site->author ? site->author : site->title);
@@ -69,16 +99,22 @@ void feed_atom(struct buf *out, const struct site *site, const char *title,
 		buf_printf(&url, "%s%s%s", urls->post_prefix, p->slug,
 		    urls->post_suffix);
 		buf_puts(out, "  <entry>\n");
-		element(out, "    ", "id", url.data);
+		entry_id(out, urls->host, p);
 		element(out, "    ", "title", p->title);
-		buf_printf(out, "    <updated>%sT00:00:00Z</updated>\n", p->date);
-		buf_printf(out, "    <published>%sT00:00:00Z</published>\n",
-		    p->date);
-		link(out, "    ", "alternate", url.data);
+		element(out, "    ", "updated", p->updated[0] ?
+		    p->updated_rfc3339 : p->date_rfc3339);
+		element(out, "    ", "published", p->date_rfc3339);
+		link(out, "    ", "alternate", urls->post_type, url.data);
 		if (p->summary)
 			element(out, "    ", "summary", p->summary);
-		for (size_t t = 0; t < p->ntags; t++)
-			buf_printf(out, "    <category term=\"%s\"/>\n", p->tags[t]);
+		/* term is what a machine compares, label what a reader sees. */
+		for (size_t t = 0; t < p->ntags; t++) {
+			buf_puts(out, "    <category term=\"");
+			xml_text(out, p->tags[t].path);
+			buf_puts(out, "\" label=\"");
+			xml_text(out, p->tags[t].name);
+			buf_puts(out, "\"/>\n");
+		}
 		buf_puts(out, "  </entry>\n");
 	}
 	buf_free(&url);

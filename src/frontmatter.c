@@ -10,6 +10,8 @@
 #include <yaml.h>
 
 #include "pollux/post.h"
+#include "pollux/search.h"
+#include "pollux/url.h"
 #include "pollux/util.h"
 
 #define FRONT_MATTER_MAX (64u << 10)
@@ -21,6 +23,7 @@
  * real blog: posts carry a handful of tags, a summary is a paragraph or
  * two, and a title is one line (in bytes, so CJK gets ~100 characters). */
 #define POST_TAGS_MAX 32
+#define POST_ALIASES_MAX 32
 #define POST_TAG_BYTES_MAX 64
 #define POST_SUMMARY_BYTES_MAX 2048
 #define POST_TITLE_BYTES_MAX 300
@@ -50,24 +53,106 @@ bool path_segment_safe(const char *s)
 	return true;
 }
 
-int tag_normalise(char *tag)
+/* '#' is a sharp where it is one: after a letter, ending a word. */
+static bool sharp_at(const char *s, size_t n, bool after_letter)
 {
-	char *start = tag + strspn(tag, " \t");
-	size_t n = strlen(start);
-	while (n && (start[n - 1] == ' ' || start[n - 1] == '\t'))
-		n--;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)start[i];
-		if (c == ' ' || c == '\t') {
-			if (o && tag[o - 1] != '-')
-				tag[o++] = '-';
+	char f[4];
+	size_t len;
+	bool sep;
+	if (!after_letter)
+		return false;
+	if (n == 1)
+		return true;
+	search_fold_char(s + 1, n - 1, f, &len, &sep);
+	return sep;
+}
+
+char *tag_path(const char *name)
+{
+	struct buf b = {0};
+	size_t n = strlen(name);
+	bool dash = false, letter = false;
+	for (size_t i = 0; i < n;) {
+		const char *word = NULL;
+		char f[4];
+		size_t len = 0;
+		bool sep = false;
+		if (name[i] == '+') {
+			word = "plus";
+			i++;
+		} else if (name[i] == '#' && sharp_at(name + i, n - i, letter)) {
+			word = "sharp";
+			i++;
 		} else {
-			tag[o++] = (char)tolower(c);
+			i += search_fold_char(name + i, n - i, f, &len, &sep);
+		}
+		if (word) {
+			buf_printf(&b, "%s%s", b.len ? "-" : "", word);
+			dash = true;
+			letter = false;
+		} else if (len) {
+			if (dash && b.len)
+				buf_putc(&b, '-');
+			buf_put(&b, f, len);
+			dash = false;
+			letter = !(len == 1 && isdigit((unsigned char)f[0]));
+		} else if (sep) {
+			dash = true;
+			letter = false;
 		}
 	}
-	tag[o] = '\0';
-	return path_segment_safe(tag) ? 0 : -1;
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b, NULL);
+}
+
+/* "scheme:" before any '/': a URL, not a path. */
+static bool has_scheme(const char *s)
+{
+	size_t n = strcspn(s, ":/");
+	return n > 0 && s[n] == ':';
+}
+
+char *alias_path(const char *written, const char *dir, const char **why)
+{
+	char joined[2 * REQUEST_LINE_MAX + 2], path[REQUEST_LINE_MAX + 1];
+	const char *s = written + strspn(written, " \t");
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	*why = NULL;
+	if (n == 0)
+		*why = "is empty";
+	else if (has_scheme(s) || strncmp(s, "//", 2) == 0)
+		*why = "is a URL: give the path on this capsule";
+	else if (memchr(s, '?', n) || memchr(s, '#', n))
+		*why = "has a ?query or a #part, which a path never has";
+	else if (n > REQUEST_LINE_MAX)
+		*why = "is longer than a request";
+	if (*why)
+		return NULL;
+	snprintf(joined, sizeof joined, "%s%.*s", s[0] == '/' ? "" : dir,
+	    (int)n, s);
+	long k = percent_decode(joined, strlen(joined), path, sizeof path - 1);
+	if (k < 0) {
+		*why = "has a bad %-escape (or one longer than a request)";
+		return NULL;
+	}
+	path[k] = '\0';
+	for (long i = 0; i < k; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7F) {
+			*why = "has a control character";
+			return NULL;
+		}
+	if (!utf8_valid(path, (size_t)k))
+		*why = "is not UTF-8 once its escapes are decoded";
+	else if (path_remove_dots(path) < 0)
+		*why = "climbs above the capsule's root";
+	else if (strstr(path, "/."))
+		*why = "names a dotfile, which is never served";
+	return *why ? NULL : xstrdup(path);
 }
 
 void post_clear(struct post *p)
@@ -78,9 +163,14 @@ void post_clear(struct post *p)
 	free(p->summary);
 	free(p->slug);
 	free(p->lang);
-	for (size_t i = 0; i < p->ntags; i++)
-		free(p->tags[i]);
+	for (size_t i = 0; i < p->ntags; i++) {
+		free(p->tags[i].name);
+		free(p->tags[i].path);
+	}
 	free(p->tags);
+	for (size_t i = 0; i < p->naliases; i++)
+		free(p->aliases[i].path);
+	free(p->aliases);
 	memset(p, 0, sizeof *p);
 }
 
@@ -102,27 +192,87 @@ static bool leap(unsigned y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* "2026-03-28", optionally followed by a time ("T10:00:00Z", " 10:00"),
- * which is dropped: posts are dated by the day. */
-static bool parse_date(const char *s, char out[11])
+/* Reads exactly n digits at *p into *v. */
+static bool digits(const char **p, int n, unsigned *v)
 {
-	unsigned y, m, d;
-	int used = 0;
-	if (strlen(s) < 10 || sscanf(s, "%4u-%2u-%2u%n", &y, &m, &d, &used) != 3 ||
-	    used != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (!isdigit((unsigned char)**p))
 			return false;
-	if (s[10] && s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+		*v = *v * 10 + (unsigned)(**p - '0');
+	}
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (y >= 1970). */
+static long long days_since_epoch(unsigned y, unsigned m, unsigned d)
+{
+	long long days = 0;
+	for (unsigned k = 1970; k < y; k++)
+		days += 365 + leap(k);
+	static const unsigned before[] = {0, 31, 59, 90, 120, 151, 181, 212,
+	    243, 273, 304, 334};
+	return days + before[m - 1] + (m > 2 && leap(y)) + d - 1;
+}
+
+/* A date, or a date and time the way Hugo (RFC 3339) and Jekyll write
+ * them: "2026-03-28", "2026-03-28T10:30:00+05:30", "2026-03-28 10:30",
+ * "2026-03-28 10:30:00 +0530". Seconds' fractions are dropped; a time
+ * without an offset is taken as UTC. */
+static bool parse_date(const char *s, char day[11], char rfc3339[26],
+    long long *epoch)
+{
+	const char *p = s;
+	unsigned y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0;
+	int sign = 0;
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
+	    *p++ != '-' || !digits(&p, 2, &d))
 		return false;
 	static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31};
-	if (y < 1970 || m < 1 || m > 12 || d < 1 ||
-	    d > days[m - 1] + (m == 2 && leap(y)))
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days[mo - 1] + (mo == 2 && leap(y)))
 		return false;
-	memcpy(out, s, 10);
-	out[10] = '\0';
+	bool timed = *p == 'T' || *p == 't' || (*p == ' ' && isdigit(
+	    (unsigned char)p[1]));
+	if (timed) {
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+			return false;
+		if (*p == ':' && (p++, !digits(&p, 2, &sec)))
+			return false;
+		if (*p == '.' && isdigit((unsigned char)p[1]))
+			for (p++; isdigit((unsigned char)*p); p++)
+				;
+		if (h > 23 || mi > 59 || sec > 59)
+			return false;
+		if (*p == ' ')
+			p++;
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p++ == '+' ? 1 : -1;
+			if (!digits(&p, 2, &oh))
+				return false;
+			if (*p == ':')
+				p++;
+			if (!digits(&p, 2, &om) || oh > 23 || om > 59)
+				return false;
+		}
+	}
+	if (*p)
+		return false;
+	/* Every field was checked; "% 100" tells the compiler so. */
+	snprintf(day, 11, "%04u-%02u-%02u", y % 10000, mo % 100, d % 100);
+	if (sign)
+		snprintf(rfc3339, 26, "%.10sT%02u:%02u:%02u%c%02u:%02u", day,
+		    h % 100, mi % 100, sec % 100, sign > 0 ? '+' : '-', oh % 100,
+		    om % 100);
+	else
+		snprintf(rfc3339, 26, "%.10sT%02u:%02u:%02uZ", day, h % 100,
+		    mi % 100, sec % 100);
+	*epoch = days_since_epoch(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    sign * (long long)(oh * 3600 + om * 60);
 	return true;
 }
 
@@ -165,39 +315,88 @@ static char *trimmed(const char *s)
 	return xstrndup(s, n);
 }
 
-/* Adds one tag, normalised; duplicates are dropped. A tag that is not
- * safe in a path is reported on its own line, a limit on the line of the
- * tags: key (key_line). */
+/* A tag's name as shown: trimmed, every run of spaces (or anything a
+ * line cannot hold) one space. */
+static char *tag_name(const char *raw)
+{
+	struct buf b = {0};
+	bool space = false;
+	for (const char *s = raw; *s; s++) {
+		if ((unsigned char)*s <= ' ' || *s == 0x7F) {
+			space = b.len > 0;
+			continue;
+		}
+		if (space)
+			buf_putc(&b, ' ');
+		space = false;
+		buf_putc(&b, *s);
+	}
+	if (!b.len) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b, NULL);
+}
+
+/* Adds one tag; a second spelling of one path is dropped. A tag with no
+ * path is reported on its own line, a limit on the line of the tags: key
+ * (key_line). */
 static int add_tag(struct post *p, const char *raw, unsigned line,
     unsigned key_line, struct fm_error *err)
 {
-	char *tag = trimmed(raw);
-	if (!*tag) {
-		free(tag);
+	char *name = tag_name(raw), *path = NULL;
+	if (!name)
 		return 0;
-	}
-	int unsafe = tag_normalise(tag);
 	int rc = 0;
-	if (strlen(tag) > POST_TAG_BYTES_MAX)
+	if (strlen(name) > POST_TAG_BYTES_MAX)
 		rc = fail(err, key_line, "tag \"%.40s...\" is longer than %d "
-		    "bytes", tag, POST_TAG_BYTES_MAX);
-	else if (unsafe < 0)
-		rc = fail(err, line, "tag \"%s\" is not safe in a path "
-		    "(use letters, digits, '-', '_' and '.')", raw);
+		    "bytes", name, POST_TAG_BYTES_MAX);
+	else if (!(path = tag_path(name)))
+		rc = fail(err, line, "tag \"%s\" has no letter or digit to make "
+		    "its path of", name);
+	else if (strlen(path) > TAG_PATH_MAX)
+		rc = fail(err, line, "tag \"%s\" makes a path of %zu bytes, "
+		    "longer than %d", name, strlen(path), TAG_PATH_MAX);
 	for (size_t i = 0; rc == 0 && i < p->ntags; i++)
-		if (strcmp(p->tags[i], tag) == 0) {
-			free(tag);
+		if (strcmp(p->tags[i].path, path) == 0) {
+			free(name);
+			free(path);
 			return 0;
 		}
 	if (rc == 0 && p->ntags == POST_TAGS_MAX)
 		rc = fail(err, key_line, "more than %d tags; a post may have "
 		    "at most %d", POST_TAGS_MAX, POST_TAGS_MAX);
 	if (rc < 0) {
-		free(tag);
+		free(name);
+		free(path);
 		return rc;
 	}
 	p->tags = xrealloc(p->tags, (p->ntags + 1) * sizeof *p->tags);
-	p->tags[p->ntags++] = tag;
+	p->tags[p->ntags++] = (struct post_tag){name, path, line};
+	return 0;
+}
+
+/* Adds one old address of the post; the same one twice counts once. */
+static int add_alias(struct post *p, const char *raw, unsigned line,
+    unsigned key_line, struct fm_error *err)
+{
+	const char *why;
+	char *path = alias_path(raw, "/posts/", &why);
+	if (!path)
+		return fail(err, line, "alias \"%.60s\" %s", raw, why);
+	for (size_t i = 0; i < p->naliases; i++)
+		if (strcmp(p->aliases[i].path, path) == 0) {
+			free(path);
+			return 0;
+		}
+	if (p->naliases == POST_ALIASES_MAX) {
+		free(path);
+		return fail(err, key_line, "more than %d aliases; a post may have "
+		    "at most %d", POST_ALIASES_MAX, POST_ALIASES_MAX);
+	}
+	p->aliases = xrealloc(p->aliases, (p->naliases + 1) *
+	    sizeof *p->aliases);
+	p->aliases[p->naliases++] = (struct post_alias){path, line};
 	return 0;
 }
 
@@ -213,13 +412,13 @@ static int comma_tags(struct post *p, const char *list, unsigned line,
 	return rc;
 }
 
-enum key { K_TITLE, K_SUMMARY, K_DATE, K_TAGS, K_READ_TIME, K_DRAFT,
-	K_SLUG, K_LANG, K_OTHER };
+enum key { K_TITLE, K_SUMMARY, K_DATE, K_UPDATED, K_TAGS, K_READ_TIME,
+	K_DRAFT, K_SLUG, K_LANG, K_ALIASES, K_OTHER };
 
 static enum key key_of(const char *k)
 {
-	static const char *names[] = {"title", "summary", "date", "tags",
-	    "read_time", "draft", "slug", "lang"};
+	static const char *names[] = {"title", "summary", "date", "updated",
+	    "tags", "read_time", "draft", "slug", "lang", "aliases"};
 	for (int i = 0; i < K_OTHER; i++)
 		if (strcmp(k, names[i]) == 0)
 			return (enum key)i;
@@ -253,17 +452,21 @@ static int set_field(struct post *p, enum key k, const char *v, unsigned line,
 		*(k == K_TITLE ? &p->title : &p->summary) = t;
 		return 0;
 	case K_DATE:
+	case K_UPDATED: {
 		t = trimmed(v);
-		if (!parse_date(t, p->date)) {
-			int rc = fail(err, line, "date \"%.40s\" is not a real date "
-			    "(YYYY-MM-DD)", t);
-			free(t);
-			return rc;
-		}
+		bool ok = k == K_DATE ? parse_date(t, p->date, p->date_rfc3339,
+		    &p->date_epoch) : parse_date(t, p->updated,
+		    p->updated_rfc3339, &p->updated_epoch);
+		int rc = ok ? 0 : fail(err, line, "%s \"%.40s\" is not a real "
+		    "date (YYYY-MM-DD, or RFC 3339 as in 2026-03-28T10:30:00+05:30)",
+		    k == K_DATE ? "date" : "updated", t);
 		free(t);
-		return 0;
+		return rc;
+	}
 	case K_TAGS:
 		return comma_tags(p, v, line, key_line, err);
+	case K_ALIASES:
+		return add_alias(p, v, line, key_line, err);
 	case K_READ_TIME: {
 		char *end;
 		long n = strtol(v, &end, 10);
@@ -299,7 +502,7 @@ static int set_field(struct post *p, enum key k, const char *v, unsigned line,
 }
 
 /* Walks the YAML events of the front matter: a mapping whose values are
- * scalars, or for tags a sequence of scalars. Other keys may hold anything
+ * scalars, or for tags and aliases a sequence of scalars. Other keys may hold anything
  * (Jekyll and Hugo posts carry many) but are skipped, with nesting bounded. */
 static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
     struct post *p, struct fm_error *err)
@@ -309,7 +512,7 @@ static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
 
-	enum { START, KEY, VALUE, TAGS, SKIP, DONE } state = START;
+	enum { START, KEY, VALUE, LIST, SKIP, DONE } state = START;
 	enum key key = K_OTHER;
 	unsigned seen = 0, depth = 0, key_line = first_line;
 	int rc = 0;
@@ -350,24 +553,27 @@ static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
 			if (ev.type == YAML_SCALAR_EVENT) {
 				rc = set_field(p, key, val, line, key_line, err);
 				state = KEY;
-			} else if (key == K_TAGS &&
+			} else if ((key == K_TAGS || key == K_ALIASES) &&
 			    ev.type == YAML_SEQUENCE_START_EVENT) {
-				state = TAGS;
+				state = LIST;
 			} else if (key == K_OTHER) {
 				depth = 1;
 				state = SKIP;
 			} else {
 				rc = fail(err, line, key == K_TAGS ? "tags must be a list "
-				    "or a comma-separated string" : "this value must be "
-				    "plain text");
+				    "or a comma-separated string" : key == K_ALIASES ?
+				    "aliases must be a list of paths" : "this value must "
+				    "be plain text");
 			}
-		} else if (state == TAGS) {
+		} else if (state == LIST) {
 			if (ev.type == YAML_SEQUENCE_END_EVENT)
 				state = KEY;
 			else if (ev.type == YAML_SCALAR_EVENT)
-				rc = add_tag(p, val, line, key_line, err);
+				rc = key == K_TAGS ? add_tag(p, val, line, key_line,
+				    err) : add_alias(p, val, line, key_line, err);
 			else
-				rc = fail(err, line, "each tag must be plain text");
+				rc = fail(err, line, key == K_TAGS ? "each tag must be "
+				    "plain text" : "each alias must be a path");
 		} else if (state == SKIP) {
 			if (ev.type == YAML_MAPPING_START_EVENT ||
 			    ev.type == YAML_SEQUENCE_START_EVENT) {
@@ -386,6 +592,9 @@ static int parse_yaml(const char *yaml, size_t len, unsigned first_line,
 		rc = fail(err, first_line, "title is missing");
 	if (rc == 0 && !p->date[0])
 		rc = fail(err, first_line, "date is missing (YYYY-MM-DD)");
+	if (rc == 0 && p->updated[0] && p->updated_epoch < p->date_epoch)
+		rc = fail(err, first_line, "updated (%s) is before date (%s)",
+		    p->updated_rfc3339, p->date_rfc3339);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "pollux/gemini.h"
+#include "pollux/pages.h"
 #include "pollux/url.h"
 
 static void header(struct reply *r, int status, const char *fmt,
@@ -50,10 +51,33 @@ static bool host_is_ours(const struct config *cfg,
 	return ctx->local_addr && same_address(host, ctx->local_addr);
 }
 
+/* /search asks for its words (10); /search?WORDS answers with results. */
+static void search(const struct snapshot *s, const struct config *cfg,
+    const struct url *u, struct reply *r)
+{
+	struct buf body = {0};
+	if (!u->has_query || !u->query[0]) {
+		header(r, 10, "%s", "Search the posts (every word must appear)");
+		return;
+	}
+	if (!pages_search(s, cfg, PROTO_GEMINI, u->query, strlen(u->query),
+	    &body)) {
+		header(r, 59, "%s", "Bad request: the query is not text");
+		return;
+	}
+	char head[96];
+	snprintf(head, sizeof head, "text/gemini; lang=%s",
+	    snapshot_site(s)->lang);
+	header(r, 20, "%s", head);
+	r->owned = buf_take(&body, &r->body_len);
+	r->body = r->owned;
+}
+
 void gemini_respond(const struct snapshot *s, const struct config *cfg,
     const struct request_ctx *ctx, const char *req, size_t len,
     struct reply *r)
 {
+	r->owned = NULL;
 	/* The request is the first line; anything a client sends after it
 	 * is not part of it. */
 	const char *lf = memchr(req, '\n', len);
@@ -80,6 +104,10 @@ void gemini_respond(const struct snapshot *s, const struct config *cfg,
 	if (!host_is_ours(cfg, ctx, u.host) ||
 	    (u.port >= 0 && (unsigned)u.port != port)) {
 		header(r, 53, "%s", "Proxy request refused");
+		return;
+	}
+	if (strcmp(u.path, "/search") == 0) {
+		search(s, cfg, &u, r);
 		return;
 	}
 	/* The path has no "." or ".." segments left: a segment that starts

@@ -1,66 +1,86 @@
-/* gemtext.c - Markdown (the cmark AST) to gemtext. Gemtext has one kind of
- * link, one bullet and no inline markup, so the converter keeps the text of
- * every construct and moves links to "=>" lines after their block. */
-#include <cmark.h>
-#include <stdbool.h>
+/* gemtext.c - the gemtext writer: a page model as text/gemini. Gemtext has
+ * one kind of link, one bullet and no inline markup, so the writer keeps
+ * the text of everything and moves links to "=>" lines after their block. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "pollux/htmltext.h"
-#include "pollux/markdown.h"
-#include "pollux/mdtable.h"
-#include "pollux/util.h"
+#include "pollux/gemtext.h"
+#include "pollux/layout.h"
+#include "pollux/strset.h"
+#include "pollux/url.h"
 
 /*
- * Layout choices (tests/golden/NAME.gmi show them):
- * - headings deeper than ### become ###; emphasis, strong and code are
- *   plain text;
+ * Layout rules (tests/golden/NAME.gmi and tests/pages/gemini/ show them):
+ * - headings deeper than ### become ###; emphasis and code are plain text;
  * - the links of a top-level block (paragraph, list, quote, table) follow
- *   it as "=> URL text" lines, each URL once; a paragraph that is a single
- *   link or image is just its link line; an image's alt text stays in the
- *   sentence and labels its link line;
- * - nested list items stay "* " lines, with "◦ " and two spaces per level
- *   before the text; ordered items keep their numbers as text;
- * - a thematic break is a "---" line; HTML is reduced to its text;
+ *   it as "=> URL text" lines, each URL once; a paragraph or a list made
+ *   only of links or images is just their link lines; an image's alt text
+ *   stays in the sentence and labels its link line; a bare URL is its own
+ *   label (an unlabelled link line, which clients show as its URL);
+ * - list items are "* " lines, nested ones with "◦ " and two spaces a
+ *   level; ordered items keep their numbers as text; a task shows its
+ *   state, "* [x] done", "* [ ] to do";
+ * - a footnote's marker reads "[^1]"; the notes, at the end under their
+ *   heading, start with theirs: "[^1] The note.";
+ * - a thematic break is a "---" line; a table is a preformatted block;
+ *   no line inside a preformatted block starts with "```";
  * - a text line that would read as gemtext syntax ("=>", "#", "* ", ">",
- *   "```") gets a leading space, which changes nothing for the reader.
+ *   "```") gets a leading space, which changes nothing for the reader;
+ * - top-level blocks are apart by a blank line, but links that follow
+ *   links; an index card is its dated link, "N min read · tags" and the
+ *   summary.
  */
 
-#define MAX_DEPTH 32   /* deeper containers are rendered flat */
+#define MAX_DEPTH 32   /* deeper containers add no more indentation */
 
-struct link {
-	char *url;
-	char *label;
+struct frame {
+	enum block_kind kind;
+	bool had_child;        /* something inside was written */
+	size_t prefix_len;     /* the quote prefix inside this frame */
+	/* LIST */
+	bool ordered;
+	int number, level;
+	/* ITEM: its first line's start, and the start of the others */
+	struct buf marker, indent;
 };
 
-struct render {
-	struct md_source src;    /* the Markdown, by line, for tables */
-	const struct render_opts *o;
+struct gathered {
+	size_t url;            /* its number in the writer's set */
+	const char *label;
+};
+
+struct writer {
+	const struct model *pg;
 	struct buf *out;
-	bool started;            /* something was written: blank lines between */
-	struct link *links;      /* of the current top-level block */
+	bool started;          /* something was written: blank lines between */
+	struct frame *stack;
+	size_t depth, cap, levels;  /* levels: frames that are not BODY */
+	struct buf prefix;     /* "> " for each quote we are in */
+	struct gathered *links;     /* of the current top-level block */
 	size_t nlinks, caplinks;
+	struct strset urls;         /* their addresses */
+	struct strset seen;         /* what was gathered: see gather */
+	/* The top-level block being written. */
+	size_t top_from;
+	bool top_started, top_blank, prev_link;
 };
 
-/* --- links ----------------------------------------------------------- */
+/* ---- links --------------------------------------------------------- */
 
-static void add_link(struct render *r, const char *url, const char *label)
+void gemtext_address(struct buf *out, const struct link *l)
 {
-	if (!url || !*url)
-		return;
-	char *to = r->o && r->o->rewrite ? r->o->rewrite(r->o->ctx, url) : NULL;
-	if (!to)
-		to = xstrdup(url);
-	for (size_t i = 0; i < r->nlinks; i++)
-		if (strcmp(r->links[i].url, to) == 0) {
-			free(to);
-			return;
-		}
-	if (r->nlinks == r->caplinks) {
-		r->caplinks = r->caplinks ? r->caplinks * 2 : 8;
-		r->links = xrealloc(r->links, r->caplinks * sizeof *r->links);
+	switch (l->to) {
+	case LINK_URL:
+		url_encode_link(out, l->target);
+		break;
+	case LINK_POST:
+	case LINK_POST_TEXT:
+		buf_printf(out, "/posts/%s.gmi", l->post->slug);
+		break;
+	default:
+		url_encode_path(out, l->target);
+		break;
 	}
-	r->links[r->nlinks++] = (struct link){to, xstrdup(label)};
 }
 
 /* One "=>" line; the label is dropped when it only repeats the URL. */
@@ -68,98 +88,102 @@ static void link_line(struct buf *b, const char *url, const char *label)
 {
 	buf_printf(b, "=> %s", url);
 	if (*label && strcmp(label, url) != 0 &&
-	    !(strncmp(url, "mailto:", 7) == 0 && strcmp(url + 7, label) == 0))
-		buf_printf(b, " %s", label);
+	    !(strncmp(url, "mailto:", 7) == 0 && strcmp(url + 7, label) == 0)) {
+		buf_putc(b, ' ');
+		for (; *label; label++)
+			buf_putc(b, *label == '\n' ? ' ' : *label);
+	}
 	buf_putc(b, '\n');
 }
 
-static void flush_links(struct render *r)
+/* A link is gathered once for its address; an image once for its
+ * address and label, since two images of one file may say different
+ * things (and a link to the image it shows adds nothing). */
+static void gather(struct writer *w, size_t link, bool image)
 {
-	if (!r->nlinks)
+	if (link == NO_LINK)
 		return;
-	buf_putc(r->out, '\n');
-	for (size_t i = 0; i < r->nlinks; i++) {
-		link_line(r->out, r->links[i].url, r->links[i].label);
-		free(r->links[i].url);
-		free(r->links[i].label);
+	const struct link *l = &w->pg->links[link];
+	struct buf url = {0}, key = {0};
+	bool added;
+	gemtext_address(&url, l);
+	buf_printf(&key, "%s\n%s", url.data, l->label);
+	if (image) {
+		strset_add(&w->seen, key.data, &added);
+		if (added)
+			strset_add(&w->seen, url.data, NULL);
+	} else {
+		strset_add(&w->seen, url.data, &added);
+		if (added)
+			strset_add(&w->seen, key.data, NULL);
 	}
-	r->nlinks = 0;
+	size_t n = strset_add(&w->urls, url.data, NULL);
+	buf_free(&url);
+	buf_free(&key);
+	if (!added)
+		return;
+	if (w->nlinks == w->caplinks) {
+		w->caplinks = w->caplinks ? w->caplinks * 2 : 8;
+		w->links = xrealloc(w->links, w->caplinks * sizeof *w->links);
+	}
+	w->links[w->nlinks++] = (struct gathered){n, l->label};
 }
 
-/* --- inline text ----------------------------------------------------- */
-
-/* Appends the text of node's inlines; links are collected. Line breaks
- * come out as '\n', soft breaks as spaces. */
-static void inline_text(struct render *r, cmark_node *node, struct buf *b)
+static void flush_links(struct writer *w, bool blank)
 {
-	cmark_iter *it = cmark_iter_new(node);
-	cmark_event_type ev;
-	size_t mark[MAX_DEPTH * 4];
-	size_t depth = 0;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *n = cmark_iter_get_node(it);
-		if (n == node)
-			continue;
-		cmark_node_type t = cmark_node_get_type(n);
-		switch (t) {
-		case CMARK_NODE_TEXT:
-		case CMARK_NODE_CODE:
-			buf_puts(b, cmark_node_get_literal(n));
+	if (!w->nlinks)
+		return;
+	if (blank)
+		buf_putc(w->out, '\n');
+	for (size_t i = 0; i < w->nlinks; i++)
+		link_line(w->out, w->urls.v[w->links[i].url - 1],
+		    w->links[i].label);
+	w->nlinks = 0;
+	strset_free(&w->urls);
+	strset_free(&w->seen);
+	w->started = true;
+}
+
+/* ---- inline text --------------------------------------------------- */
+
+/* The plain text of runs; the links in them are gathered as they end. */
+static void plain_text(struct writer *w, struct runs r, struct buf *b)
+{
+	const struct run **open = xmalloc((r.n ? r.n : 1) * sizeof *open);
+	size_t nopen = 0;
+
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		const struct run *u = &w->pg->runs[i];
+		switch (u->kind) {
+		case RUN_TEXT:
+		case RUN_CODE:
+			buf_put(b, u->s, u->len);
 			break;
-		case CMARK_NODE_SOFTBREAK:
-			buf_putc(b, ' ');
-			break;
-		case CMARK_NODE_LINEBREAK:
+		case RUN_BREAK:
 			buf_putc(b, '\n');
 			break;
-		case CMARK_NODE_HTML_INLINE: {
-			struct buf text = {0};
-			const char *h = cmark_node_get_literal(n);
-			html_text(h, strlen(h), &text);
-			for (size_t i = 0; i < text.len; i++)
-				if (text.data[i] != '\n')
-					buf_putc(b, text.data[i]);
-			buf_free(&text);
+		case RUN_LINK:
+		case RUN_IMAGE:
+			open[nopen++] = u;
 			break;
-		}
-		case CMARK_NODE_LINK:
-		case CMARK_NODE_IMAGE:
-			if (ev == CMARK_EVENT_ENTER) {
-				if (depth < sizeof mark / sizeof *mark)
-					mark[depth] = b->len;
-				depth++;
-			} else if (depth && depth-- <= sizeof mark / sizeof *mark) {
-				size_t from = mark[depth];
-				char *label = xstrndup(b->data ? b->data + from : "",
-				    b->len - from);
-				for (char *c = label; *c; c++)
-					if (*c == '\n')
-						*c = ' ';
-				/* An image's alt text stays in the sentence, like
-				 * a link's text, and labels its link line. */
-				add_link(r, cmark_node_get_url(n), label);
-				free(label);
+		case RUN_END:
+			if (nopen) {
+				nopen--;
+				gather(w, open[nopen]->link,
+				    open[nopen]->kind == RUN_IMAGE);
 			}
 			break;
-		default:
+		case RUN_NOTE:
+			buf_printf(b, "[^%.*s]", (int)u->len, u->s);
 			break;
 		}
 	}
-	cmark_iter_free(it);
+	free(open);
+	if (!b->data)
+		buf_put(b, "", 0);
 }
 
-/* --- output lines ---------------------------------------------------- */
-
-static void blank(struct render *r, const char *prefix)
-{
-	if (!r->started)
-		return;
-	size_t n = strlen(prefix);
-	while (n && prefix[n - 1] == ' ')
-		n--;
-	buf_put(r->out, prefix, n);
-	buf_putc(r->out, '\n');
-}
+/* ---- lines --------------------------------------------------------- */
 
 static bool looks_like_syntax(const char *s)
 {
@@ -169,312 +193,405 @@ static bool looks_like_syntax(const char *s)
 
 /* Writes text as lines, the first after first_prefix, the others after
  * prefix; blank lines inside are dropped. */
-static void text_lines(struct render *r, const char *first_prefix,
+static void text_lines(struct writer *w, const char *first_prefix,
     const char *prefix, const char *text)
 {
 	const char *p = text;
 	bool first = true;
+
 	while (*p) {
-		size_t n = strcspn(p, "\n");
-		size_t lead = 0;
+		size_t n = strcspn(p, "\n"), lead = 0;
 		while (lead < n && p[lead] == ' ')
 			lead++;
 		if (lead < n) {
 			const char *pre = first ? first_prefix : prefix;
-			buf_puts(r->out, pre);
+			buf_puts(w->out, pre);
 			if (!*pre && looks_like_syntax(p + lead))
-				buf_putc(r->out, ' ');
+				buf_putc(w->out, ' ');
 			size_t end = n;
 			while (end > lead && p[end - 1] == ' ')
 				end--;
-			buf_put(r->out, p + lead, end - lead);
-			buf_putc(r->out, '\n');
+			buf_put(w->out, p + lead, end - lead);
+			buf_putc(w->out, '\n');
 			first = false;
 		}
 		p += n + (p[n] == '\n');
 	}
-	r->started = true;
+	w->started = true;
 }
 
-/* --- tables ---------------------------------------------------------- */
-
-/* A pipe table (see mdtable.c) as a preformatted block, columns aligned. */
-static bool render_table(struct render *r, cmark_node *para, const char *prefix)
+/* A line inside a preformatted block: one that starts with "```" would
+ * end the block, so it gets a space first. */
+static void pre_line(struct writer *w, const char *s, size_t n)
 {
-	struct md_table t;
-	if (!md_table_read(&r->src, para, &t))
-		return false;
-	struct buf *cells = xcalloc(t.rows * t.cols, sizeof *cells);
-	size_t *widths = xcalloc(t.cols, sizeof *widths);
-	for (size_t i = 0; i < t.rows * t.cols; i++) {
-		struct buf *c = &cells[i];
-		cmark_node *doc = cmark_parse_document(t.cells[i],
-		    strlen(t.cells[i]), CMARK_OPT_DEFAULT);
-		cmark_node *p = cmark_node_first_child(doc);
-		if (p && cmark_node_get_type(p) == CMARK_NODE_PARAGRAPH)
-			inline_text(r, p, c);
-		else
-			buf_puts(c, t.cells[i]);
-		cmark_node_free(doc);
-		for (size_t k = 0; k < c->len; k++)
-			if (c->data[k] == '\n')
-				c->data[k] = ' ';
-		size_t w = utf8_len(c->data ? c->data : "", c->len);
-		if (w > widths[i % t.cols])
-			widths[i % t.cols] = w;
-	}
-	buf_printf(r->out, "%s```table\n", prefix);
-	for (size_t row = 0; row < t.rows; row++) {
-		for (int rule = 0; rule <= (row == 0 && t.header); rule++) {
-			buf_puts(r->out, prefix);
-			size_t start = r->out->len;
-			for (size_t col = 0; col < t.cols; col++) {
-				struct buf *c = &cells[row * t.cols + col];
-				size_t w = rule ? 0 : utf8_len(c->data ? c->data : "",
-				    c->len);
-				if (col)
-					buf_puts(r->out, rule ? "-+-" : " | ");
-				if (!rule && c->len)
-					buf_put(r->out, c->data, c->len);
-				for (size_t k = w; k < widths[col]; k++)
-					buf_putc(r->out, rule ? '-' : ' ');
-			}
-			while (r->out->len > start &&
-			    r->out->data[r->out->len - 1] == ' ')
-				r->out->len--;
-			buf_putc(r->out, '\n');
-		}
-	}
-	buf_printf(r->out, "%s```\n", prefix);
-	for (size_t i = 0; i < t.rows * t.cols; i++)
-		buf_free(&cells[i]);
-	free(cells);
-	free(widths);
-	md_table_free(&t);
-	r->started = true;
-	return true;
+	buf_puts(w->out, w->prefix.data ? w->prefix.data : "");
+	if (n >= 3 && strncmp(s, "```", 3) == 0)
+		buf_putc(w->out, ' ');
+	buf_put(w->out, s, n);
+	buf_putc(w->out, '\n');
 }
 
-/* --- blocks ---------------------------------------------------------- */
-
-static void render_block(struct render *r, cmark_node *n, const char *prefix,
-    int depth);
-
-/* A paragraph whose only content is one link or image. */
-static cmark_node *lone_link(cmark_node *para)
+static const char *prefix(struct writer *w)
 {
-	cmark_node *c = cmark_node_first_child(para);
-	if (!c || cmark_node_next(c))
-		return NULL;
-	cmark_node_type t = cmark_node_get_type(c);
-	const char *url = cmark_node_get_url(c);
-	return (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) && url && *url ?
-	    c : NULL;
+	return w->prefix.data ? w->prefix.data : "";
 }
 
-static void render_paragraph(struct render *r, cmark_node *n,
-    const char *first_prefix, const char *prefix)
+/* ---- blocks -------------------------------------------------------- */
+
+static struct frame *top(struct writer *w)
 {
-	cmark_node *link = lone_link(n);
-	if (link && !*prefix) {
-		struct buf label = {0};
-		size_t before = r->nlinks;
-		inline_text(r, n, &label);
-		buf_free(&label);
-		/* Written now, not after the block: it is the block. */
-		for (size_t i = before; i < r->nlinks; i++) {
-			link_line(r->out, r->links[i].url, r->links[i].label);
-			free(r->links[i].url);
-			free(r->links[i].label);
-		}
-		r->nlinks = before;
-		r->started = true;
-		return;
-	}
-	struct buf text = {0};
-	inline_text(r, n, &text);
-	text_lines(r, first_prefix, prefix, text.data ? text.data : "");
-	buf_free(&text);
+	return w->depth ? &w->stack[w->depth - 1] : NULL;
 }
 
-static void render_code(struct render *r, cmark_node *n, const char *prefix)
+static void pre(struct writer *w, const struct block *b)
 {
-	const char *info = cmark_node_get_fence_info(n);
-	const char *code = cmark_node_get_literal(n);
-	buf_printf(r->out, "%s```%s\n", prefix, info ? info : "");
-	size_t len = strlen(code);
+	const char *code = b->s;
+	size_t len = b->len;
+
+	buf_printf(w->out, "%s```%s\n", prefix(w), b->alt);
 	while (len && code[len - 1] == '\n')
 		len--;
 	for (const char *p = code, *end = code + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		buf_puts(r->out, prefix);
-		/* A line of the code that is a fence would end the block. */
-		if (strncmp(p, "```", 3) == 0)
-			buf_putc(r->out, ' ');
-		buf_put(r->out, p, n);
-		buf_putc(r->out, '\n');
+		pre_line(w, p, n);
 		p += n + 1;
 	}
-	buf_printf(r->out, "%s```\n", prefix);
-	r->started = true;
+	buf_printf(w->out, "%s```\n", prefix(w));
+	w->started = true;
 }
 
-static void render_list(struct render *r, cmark_node *list, const char *prefix,
-    int depth, int level)
+static void table(struct writer *w, const struct block *b)
 {
-	bool ordered = cmark_node_get_list_type(list) == CMARK_ORDERED_LIST;
-	int number = cmark_node_get_list_start(list);
-	for (cmark_node *item = cmark_node_first_child(list); item;
-	    item = cmark_node_next(item), number++) {
-		struct buf marker = {0}, indent = {0};
-		buf_puts(&marker, prefix);
-		buf_puts(&indent, prefix);
-		if (!ordered)
-			buf_puts(&marker, "* ");
-		for (int l = 0; l < level; l++)
-			buf_puts(&marker, "  ");
-		if (ordered)
-			buf_printf(&marker, "%d. ", number);
-		else if (level)
-			buf_puts(&marker, "◦ ");
-		for (int l = 0; l <= level; l++)
-			buf_puts(&indent, "  ");
-		bool first = true;
-		for (cmark_node *c = cmark_node_first_child(item); c;
-		    c = cmark_node_next(c)) {
-			cmark_node_type t = cmark_node_get_type(c);
-			if (t == CMARK_NODE_LIST && depth < MAX_DEPTH) {
-				render_list(r, c, prefix, depth + 1, level + 1);
-			} else if (t == CMARK_NODE_PARAGRAPH) {
-				struct buf text = {0};
-				inline_text(r, c, &text);
-				text_lines(r, first ? marker.data : indent.data,
-				    indent.data, text.data ? text.data : "");
-				buf_free(&text);
-				first = false;
-			} else {
-				if (first)
-					text_lines(r, marker.data, "", " ");
-				render_block(r, c, prefix, depth + 1);
-				first = false;
-			}
-		}
-		if (first)   /* an empty item still shows its marker */
-			buf_printf(r->out, "%s\n", marker.data);
-		buf_free(&marker);
-		buf_free(&indent);
+	size_t n = b->table.rows * b->table.cols;
+	struct buf *cells = xcalloc(n ? n : 1, sizeof *cells), lines = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		plain_text(w, w->pg->cells[b->table.cells + i], &cells[i]);
+		for (size_t k = 0; k < cells[i].len; k++)
+			if (cells[i].data[k] == '\n')
+				cells[i].data[k] = ' ';
 	}
-	r->started = true;
-}
-
-/* Containers nested deeper than MAX_DEPTH: their text, without further
- * indentation, walked without recursion (a post can nest thousands). */
-static void render_flat(struct render *r, cmark_node *n, const char *prefix)
-{
-	cmark_iter *it = cmark_iter_new(n);
-	cmark_event_type ev;
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		cmark_node *c = cmark_iter_get_node(it);
-		cmark_node_type t = cmark_node_get_type(c);
-		if (ev != CMARK_EVENT_ENTER)
-			continue;
-		if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING) {
-			struct buf text = {0};
-			inline_text(r, c, &text);
-			text_lines(r, prefix, prefix, text.data ? text.data : "");
-			buf_free(&text);
-		} else if (t == CMARK_NODE_CODE_BLOCK) {
-			render_code(r, c, prefix);
-		}
+	table_lines(&lines, cells, b->table.rows, b->table.cols, b->table.align,
+	    b->table.header);
+	buf_printf(w->out, "%s```table\n", prefix(w));
+	for (size_t i = 0; i < lines.len;) {
+		size_t k = i;
+		while (lines.data[k] != '\n')
+			k++;
+		pre_line(w, lines.data + i, k - i);
+		i = k + 1;
 	}
-	cmark_iter_free(it);
+	buf_printf(w->out, "%s```\n", prefix(w));
+	for (size_t i = 0; i < n; i++)
+		buf_free(&cells[i]);
+	free(cells);
+	buf_free(&lines);
+	w->started = true;
 }
 
-static void render_block(struct render *r, cmark_node *n, const char *prefix,
-    int depth)
+static void heading(struct writer *w, const struct block *b)
 {
-	if (depth > MAX_DEPTH) {
-		render_flat(r, n, prefix);
+	struct buf text = {0}, head = {0};
+
+	plain_text(w, b->text, &text);
+	for (size_t i = 0; i < text.len; i++)
+		if (text.data[i] == '\n')
+			text.data[i] = ' ';
+	int level = b->level > 3 ? 3 : b->level < 1 ? 1 : b->level;
+	buf_printf(&head, "%s%.*s ", prefix(w), level, "###");
+	text_lines(w, head.data, head.data, text.data);
+	buf_free(&text);
+	buf_free(&head);
+}
+
+static void paragraph(struct writer *w, const struct block *b)
+{
+	struct frame *f = top(w);
+	struct buf text = {0};
+
+	if (!w->levels && runs_only_links(w->pg, b->text)) {
+		/* Written now, not after the block: they are the block. */
+		plain_text(w, b->text, &text);
+		flush_links(w, false);
+		buf_free(&text);
 		return;
 	}
-	switch (cmark_node_get_type(n)) {
-	case CMARK_NODE_PARAGRAPH:
-		if (!render_table(r, n, prefix))
-			render_paragraph(r, n, prefix, prefix);
+	plain_text(w, b->text, &text);
+	if (f && (f->kind == BLOCK_ITEM || f->kind == BLOCK_NOTE))
+		text_lines(w, f->had_child ? f->indent.data : f->marker.data,
+		    f->indent.data, text.data);
+	else
+		text_lines(w, prefix(w), prefix(w), text.data);
+	buf_free(&text);
+}
+
+static void post_card(struct writer *w, const struct link *l)
+{
+	struct buf meta = {0};
+
+	post_meta(&meta, l->post, false);
+	text_lines(w, "", "", meta.data);
+	if (l->post->summary)
+		text_lines(w, "", "", l->post->summary);
+	buf_free(&meta);
+}
+
+static void link_block(struct writer *w, const struct block *b)
+{
+	const struct link *l = &w->pg->links[b->link];
+	struct buf url = {0}, label = {0};
+
+	gemtext_address(&url, l);
+	if (b->flags & (BLOCK_DATED | BLOCK_CARD))
+		buf_printf(&label, "%s %s", l->post->date, l->post->title);
+	else
+		buf_puts(&label, l->label);
+	link_line(w->out, url.data, label.data);
+	if (b->flags & BLOCK_CARD)
+		post_card(w, l);
+	buf_free(&url);
+	buf_free(&label);
+	w->started = true;
+}
+
+static void push(struct writer *w, const struct block *b)
+{
+	if (w->depth == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->stack = xrealloc(w->stack, w->cap * sizeof *w->stack);
+	}
+	struct frame *parent = top(w);
+	struct frame *f = &w->stack[w->depth++];
+	memset(f, 0, sizeof *f);
+	f->kind = b->kind;
+	f->prefix_len = w->prefix.len;
+	if (b->kind != BLOCK_BODY)
+		w->levels++;
+	bool room = w->levels <= MAX_DEPTH;
+	switch (b->kind) {
+	case BLOCK_QUOTE:
+		if (room)
+			buf_puts(&w->prefix, "> ");
+		f->prefix_len = w->prefix.len;
 		break;
-	case CMARK_NODE_HEADING: {
-		int level = cmark_node_get_heading_level(n);
-		struct buf text = {0}, head = {0};
-		inline_text(r, n, &text);
-		for (size_t i = 0; i < text.len; i++)
-			if (text.data[i] == '\n')
-				text.data[i] = ' ';
-		buf_printf(&head, "%s%.*s ", prefix, level > 3 ? 3 : level, "###");
-		text_lines(r, head.data, head.data, text.data ? text.data : "");
-		buf_free(&text);
-		buf_free(&head);
+	case BLOCK_LIST:
+		f->ordered = b->list.ordered;
+		f->number = b->list.start;
+		/* A list in a list's item is a level deeper; in a quote it
+		 * starts again. */
+		if (parent && parent->kind == BLOCK_ITEM && w->depth >= 3 &&
+		    w->stack[w->depth - 3].kind == BLOCK_LIST)
+			f->level = w->stack[w->depth - 3].level + (room ? 1 : 0);
+		break;
+	case BLOCK_ITEM: {
+		const struct frame *list = parent;
+		int level = list ? list->level : 0;
+		bool ordered = list && list->ordered;
+		buf_puts(&f->marker, prefix(w));
+		buf_puts(&f->indent, prefix(w));
+		if (!ordered)
+			buf_puts(&f->marker, "* ");
+		for (int i = 0; i < level; i++)
+			buf_puts(&f->marker, "  ");
+		if (ordered && list)
+			buf_printf(&f->marker, "%d. ", w->stack[w->depth - 2].number++);
+		else if (level)
+			buf_puts(&f->marker, "◦ ");
+		if (b->task)
+			buf_printf(&f->marker, "[%c] ", b->task);
+		for (int i = 0; i <= level; i++)
+			buf_puts(&f->indent, "  ");
 		break;
 	}
-	case CMARK_NODE_CODE_BLOCK:
-		render_code(r, n, prefix);
-		break;
-	case CMARK_NODE_THEMATIC_BREAK:
-		buf_printf(r->out, "%s---\n", prefix);
-		r->started = true;
-		break;
-	case CMARK_NODE_HTML_BLOCK: {
-		struct buf text = {0};
-		const char *h = cmark_node_get_literal(n);
-		html_text(h, strlen(h), &text);
-		text_lines(r, prefix, prefix, text.data ? text.data : "");
-		buf_free(&text);
-		break;
-	}
-	case CMARK_NODE_BLOCK_QUOTE: {
-		struct buf inner = {0};
-		buf_printf(&inner, "%s> ", prefix);
-		bool first = true;
-		for (cmark_node *c = cmark_node_first_child(n); c;
-		    c = cmark_node_next(c)) {
-			if (!first)
-				blank(r, inner.data);
-			render_block(r, c, depth < MAX_DEPTH ? inner.data : prefix,
-			    depth + 1);
-			first = false;
-		}
-		buf_free(&inner);
-		break;
-	}
-	case CMARK_NODE_LIST:
-		render_list(r, n, prefix, depth, 0);
+	case BLOCK_NOTE:
+		/* Its other lines are text lines: gemtext has no indent. */
+		buf_printf(&f->marker, "%s[^%d] ", prefix(w), b->level);
+		buf_puts(&f->indent, prefix(w));
 		break;
 	default:
 		break;
 	}
 }
 
-void gemtext_render(const char *md, size_t len, const struct render_opts *o,
-    struct buf *out)
+/* A note's number on a line of its own, when no paragraph starts it. */
+static void note_number(struct writer *w, struct frame *f)
 {
-	struct render r = {.src = {md, len, NULL, 0}, .o = o, .out = out};
-	cmark_node *doc = cmark_parse_document(md, len, CMARK_OPT_VALIDATE_UTF8);
-	for (cmark_node *n = cmark_node_first_child(doc); n;
-	    n = cmark_node_next(n)) {
-		size_t before = out->len;
-		if (r.started)
-			buf_putc(out, '\n');
-		bool was = r.started;
-		render_block(&r, n, "", 0);
-		flush_links(&r);
-		if (!r.started || out->len == before + (was ? 1 : 0)) {
-			out->len = before;   /* the block had nothing to show */
-			if (out->data)
-				out->data[before] = '\0';
-			r.started = was;
-		}
+	size_t n = f->marker.len;
+	while (n && f->marker.data[n - 1] == ' ')
+		n--;
+	buf_put(w->out, f->marker.data, n);
+	buf_putc(w->out, '\n');
+	w->started = true;
+}
+
+static void pop(struct writer *w)
+{
+	if (!w->depth)
+		return;
+	struct frame *f = &w->stack[--w->depth];
+	if (f->kind == BLOCK_ITEM && !f->had_child) {
+		/* An empty item still shows its marker. */
+		buf_printf(w->out, "%s\n", f->marker.data);
+		w->started = true;
+	} else if (f->kind == BLOCK_NOTE && !f->had_child) {
+		note_number(w, f);
 	}
-	free(r.links);
-	md_source_free(&r.src);
-	cmark_node_free(doc);
+	if (f->kind != BLOCK_BODY)
+		w->levels--;
+	buf_free(&f->marker);
+	buf_free(&f->indent);
+	struct frame *parent = top(w);
+	w->prefix.len = parent ? parent->prefix_len : 0;
+	if (w->prefix.data)
+		w->prefix.data[w->prefix.len] = '\0';
+}
+
+/* Before a block inside a container: a ">" line after the previous child
+ * of a quote; a note's number before a note that starts with no text. */
+static void child(struct writer *w, const struct block *b)
+{
+	struct frame *f = top(w);
+
+	if (!f)
+		return;
+	if (f->kind == BLOCK_NOTE && !f->had_child && b->kind != BLOCK_TEXT) {
+		note_number(w, f);
+		f->had_child = true;
+	}
+	if (f->kind == BLOCK_QUOTE && f->had_child && w->started) {
+		size_t n = w->prefix.len;
+		while (n && w->prefix.data[n - 1] == ' ')
+			n--;
+		buf_put(w->out, w->prefix.data, n);
+		buf_putc(w->out, '\n');
+	}
+}
+
+static void mark_child(struct writer *w)
+{
+	struct frame *f = top(w);
+	if (f)
+		f->had_child = true;
+}
+
+/* A list of links at the top: only its link lines. Returns the index of
+ * its BLOCK_END. */
+static size_t link_list(struct writer *w, size_t i)
+{
+	size_t end = block_end(w->pg, i);
+	struct buf text = {0};
+
+	for (size_t k = i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT)
+			plain_text(w, w->pg->blocks[k].text, &text);
+	flush_links(w, false);
+	buf_free(&text);
+	return end;
+}
+
+/* ---- top-level blocks ---------------------------------------------- */
+
+static void top_begin(struct writer *w, const struct block *b)
+{
+	w->top_from = w->out->len;
+	w->top_started = w->started;
+	bool tight = (b->flags & BLOCK_TIGHT) || (block_plain_link(b) &&
+	    w->prev_link && !(b->flags & BLOCK_BREAK));
+	w->top_blank = w->started && !tight;
+	if (w->top_blank)
+		buf_putc(w->out, '\n');
+}
+
+static void top_end(struct writer *w, const struct block *b)
+{
+	/* After a block that showed nothing, the blank line before it is
+	 * enough. */
+	flush_links(w, w->out->len > w->top_from + w->top_blank);
+	if (w->out->len <= w->top_from + w->top_blank) {
+		/* The block had nothing to show. */
+		w->out->len = w->top_from;
+		if (w->out->data)
+			w->out->data[w->top_from] = '\0';
+		w->started = w->top_started;
+		return;
+	}
+	w->prev_link = block_plain_link(b);
+}
+
+void gemtext_write(const struct model *pg, struct buf *out)
+{
+	struct writer w = {.pg = pg, .out = out};
+
+	buf_put(out, "", 0);
+	if (pg->title) {
+		buf_puts(out, "# ");
+		for (const char *t = pg->title; *t; t++)
+			buf_putc(out, *t == '\n' ? ' ' : *t);
+		buf_putc(out, '\n');
+		w.started = true;
+	}
+	for (size_t i = 0; i < pg->nblocks; i++) {
+		const struct block *b = &pg->blocks[i];
+		if (b->kind == BLOCK_END) {
+			struct frame *f = top(&w);
+			bool was_level = f && f->kind != BLOCK_BODY;
+			pop(&w);
+			if (was_level && !w.levels)
+				top_end(&w, b);
+			continue;
+		}
+		bool at_top = !w.levels && b->kind != BLOCK_BODY;
+		if (at_top)
+			top_begin(&w, b);
+		else
+			child(&w, b);
+		if (at_top && b->kind == BLOCK_LIST && list_only_links(pg, i)) {
+			i = link_list(&w, i);
+			top_end(&w, b);
+			continue;
+		}
+		switch (b->kind) {
+		case BLOCK_HEADING:
+			heading(&w, b);
+			break;
+		case BLOCK_TEXT:
+			paragraph(&w, b);
+			break;
+		case BLOCK_LINK:
+			link_block(&w, b);
+			break;
+		case BLOCK_PRE:
+			pre(&w, b);
+			break;
+		case BLOCK_TABLE:
+			table(&w, b);
+			break;
+		case BLOCK_RULE:
+			buf_printf(out, "%s---\n", prefix(&w));
+			w.started = true;
+			break;
+		case BLOCK_QUOTE:
+		case BLOCK_LIST:
+		case BLOCK_ITEM:
+		case BLOCK_NOTE:
+		case BLOCK_BODY:
+			mark_child(&w);
+			push(&w, b);
+			continue;
+		case BLOCK_END:
+			break;
+		}
+		mark_child(&w);
+		if (at_top)
+			top_end(&w, b);
+	}
+	while (w.depth)
+		pop(&w);
+	flush_links(&w, true);
+	free(w.stack);
+	free(w.links);
+	strset_free(&w.urls);
+	strset_free(&w.seen);
+	buf_free(&w.prefix);
 }

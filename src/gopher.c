@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pollux/gopher.h"
+#include "pollux/pages.h"
 #include "pollux/url.h"
 #include "pollux/util.h"
 
@@ -36,11 +37,42 @@ static void error_menu(struct reply *r, int status, const char *msg,
 	r->status = status;
 }
 
+/* A found page: Gopher has no header, only the body. */
+static void serve(struct reply *r, const char *body, size_t len)
+{
+	r->head = "";
+	r->head_len = 0;
+	r->body = body;
+	r->body_len = len;
+	r->status = 20;
+}
+
+/* The type 7 item: the words come after a tab; without them, a menu
+ * that says how to ask. */
+static void search(const struct snapshot *s, const struct config *cfg,
+    const char *words, size_t n, struct reply *r)
+{
+	struct buf body = {0};
+	if (!words || !n) {
+		error_menu(r, 59, "Search: send the words after a tab (a type 7 "
+		    "item)", NULL, 0);
+		return;
+	}
+	if (!pages_search(s, cfg, PROTO_GOPHER, words, n, &body)) {
+		error_menu(r, 59, "Bad search: the words are not text", NULL, 0);
+		return;
+	}
+	size_t len;
+	r->owned = buf_take(&body, &len);
+	serve(r, r->owned, len);
+}
+
 void gopher_respond(const struct snapshot *s, const struct config *cfg,
     const struct request_ctx *ctx, const char *req, size_t len,
     struct reply *r)
 {
-	(void)cfg, (void)ctx;
+	(void)ctx;
+	r->owned = NULL;
 	const char *lf = memchr(req, '\n', len);
 	if (!lf) {
 		error_menu(r, 59, len >= REQUEST_READ_MAX ? "Selector too long" :
@@ -51,8 +83,10 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 	size_t n = (size_t)(lf - req);
 	if (n && req[n - 1] == '\r')
 		n--;
-	/* A tab starts a search string or a Gopher+ suffix: not ours. */
+	/* A tab starts a search string (type 7) or a Gopher+ suffix. */
 	const char *tab = memchr(req, '\t', n);
+	const char *words = tab ? tab + 1 : NULL;
+	size_t nwords = tab ? n - (size_t)(tab - req) - 1 : 0;
 	if (tab)
 		n = (size_t)(tab - req);
 	if (n > REQUEST_LINE_MAX) {
@@ -68,6 +102,24 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 	}
 	if (!utf8_valid(req, n)) {
 		error_menu(r, 59, "Bad selector", NULL, 0);
+		return;
+	}
+
+	if ((n == 7 && memcmp(req, "/search", 7) == 0) ||
+	    (n == 6 && memcmp(req, "search", 6) == 0)) {
+		search(s, cfg, words, nwords, r);
+		return;
+	}
+
+	/* "URL:" selectors name a page on another server: the menus' links
+	 * there have an answer each, looked up as written. */
+	if (n >= 4 && memcmp(req, "URL:", 4) == 0) {
+		const struct page *pg = snapshot_find(s, PROTO_GOPHER, req, n);
+		if (!pg) {
+			error_menu(r, 51, "Not found", req, n);
+			return;
+		}
+		serve(r, pg->body, pg->body_len);
 		return;
 	}
 
@@ -101,11 +153,7 @@ void gopher_respond(const struct snapshot *s, const struct config *cfg,
 		error_menu(r, 51, "Not found", req, n);
 		return;
 	}
-	r->head = "";
-	r->head_len = 0;
-	r->body = pg->body;
-	r->body_len = pg->body_len;
-	r->status = 20;
+	serve(r, pg->body, pg->body_len);
 }
 
 void gopher_slow_down(struct reply *r, unsigned seconds)

@@ -1,399 +1,356 @@
-/* gophertext.c - Markdown (cmark AST) to plain text wrapped for Gopher
- * clients, links numbered with a References list; and gophermap lines. */
-#include <cmark.h>
+/* gophertext.c - the Gopher writers: a page model laid out as wrapped plain
+ * text (type 0), links numbered with a References list; or as a menu, the
+ * same lines as info lines and every link an item. */
 #include <ctype.h>
-#include <stdbool.h>
-#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "pollux/htmltext.h"
-#include "pollux/markdown.h"
-#include "pollux/mdtable.h"
-#include "pollux/util.h"
+#include "pollux/gophertext.h"
+#include "pollux/layout.h"
+#include "pollux/strset.h"
 
 /*
- * Layout choices (the tests/golden/NAME.txt files show them):
- * - paragraphs are wrapped at GOPHER_TEXT_WIDTH code points, prefix included;
- *   a break happens only at a space, or between CJK characters (which have
- *   no spaces to break at) but never inside a URL; a longer word stands alone;
- * - headings keep their text and get a line of '=' (level 1) or '-' under it;
- * - emphasis and strong are plain text, inline code keeps its backticks;
- * - code blocks and pipe tables are never wrapped, and are indented by four
- *   spaces so they stand apart from the prose;
- * - links read "text [n]", images "[image: alt] [n]"; the References section
- *   at the end lists "[n] URL", one number per distinct URL; an autolink
- *   whose text is its URL is shown once, with no number;
- * - a thematic break is a centred "* * *"; HTML is reduced to its text.
+ * Layout rules (tests/golden/NAME.txt and tests/pages/gopher/ show them):
+ * - text is wrapped at the width in display columns, container prefixes
+ *   included; see wrap_text for where lines break;
+ * - the title and headings keep their text, with a line of '=' (level 1)
+ *   or '-' under it, as wide as the text;
+ * - emphasis is plain text, inline code keeps its backticks;
+ * - preformatted blocks and tables are never wrapped in a text (in a menu,
+ *   which clients cut, they are broken at the width) and are indented by
+ *   four spaces so they stand apart from the prose;
+ * - in a text, links read "text [n]", images "[image: alt] [n]", and the
+ *   References at the end list "[n] URL", one number per distinct URL; an
+ *   autolink whose text is its URL is shown once, with no number;
+ * - in a menu, a link's text stays in its sentence and the links of a
+ *   top-level block follow it as items; a paragraph or a list made only
+ *   of links is just their items;
+ * - a thematic break is a centred "* * *"; quotes are "> " lines; list
+ *   items keep the author's bullet, numbers are right-aligned, a task
+ *   its state after them ("- [x] done");
+ * - a footnote's marker reads "[^1]", unlike a link's "[1]"; the notes,
+ *   at the end under their heading, hang from theirs: "[^1] The note.";
+ * - containers deeper than the width allows (MIN_WIDTH left for text)
+ *   print no prefix of their own.
  */
 
 #define MIN_WIDTH	20	/* what deep nesting still leaves for text */
 #define CODE_INDENT	"    "
-/* Glues "text" to its "[n]" while wrapping; printed as a space. */
-#define NBSP		'\x01'
-#define PARSE_OPTS	(CMARK_OPT_VALIDATE_UTF8)
 
-/* A block quote or list item: what it puts before each line of its text. */
-struct container {
+struct frame {
+	enum block_kind kind;
+	/* QUOTE, ITEM: what they put before each line of their text */
 	char	*marker;	/* its first line: "* ", " 9. ", "> " */
 	char	*rest;		/* the lines after it, as wide as marker */
 	size_t	 width;
 	bool	 pending;	/* no line printed yet */
+	/* LIST */
+	bool	 ordered, tight;
+	int	 next;		/* number of the next item */
+	size_t	 mwidth;	/* marker width of every item */
+	char	 bullet, delim;
 };
 
-struct list {
-	int		 next;		/* number of the next item */
-	size_t		 width;		/* marker width of every item */
-	bool		 ordered;
-	char		 bullet, delim;
+/* A link to show as an item once the block it is in is written. */
+struct pending_item {
+	size_t link;
+	const char *label;
+	bool image;
 };
 
-struct refs {
-	char	**urls;
-	size_t	  n, cap;
-	size_t	 *slots;	/* open addressing: index + 1, 0 is empty */
-	size_t	  nslots;
+struct writer {
+	const struct model	*pg;
+	const struct gopher_out	*g;
+	struct buf		*out;
+	bool			 menu;
+	size_t			 width;
+	size_t			 start;	/* out->len when we began */
+	bool			 blank;	/* a blank line before the next */
+	struct frame		*stack;
+	size_t			 depth, cap, levels;
+	struct strset		 refs;	/* text: the References */
+	struct pending_item	*items;	/* menu: of the current block */
+	size_t			 nitems, capitems;
+	bool			 prev_link;
+	struct buf		 line;	/* scratch */
 };
 
-struct render {
-	const char			*md;
-	size_t				 mdlen;
-	const struct render_opts	*o;
-	struct buf			*out;
-	size_t				 start;	/* out->len when we began */
-	bool				 blank;	/* a blank line before the next */
-	struct container		*cs;
-	size_t				 ncs, capcs;
-	struct list			*ls;
-	size_t				 nls, capls;
-	struct refs			 refs;
-	struct md_source		 src;	/* for reading tables */
-};
-
-/* ---- UTF-8 helpers ------------------------------------------------- */
-
-/* The code point at s[0..n) and its byte length; a bad byte counts alone. */
-static uint32_t utf8_cp(const char *str, size_t n, size_t *len)
+void url_list_free(struct url_list *l)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t need;
-	uint32_t cp;
-
-	*len = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if ((s[0] & 0xE0) == 0xC0)
-		need = 1, cp = s[0] & 0x1F;
-	else if ((s[0] & 0xF0) == 0xE0)
-		need = 2, cp = s[0] & 0x0F;
-	else if ((s[0] & 0xF8) == 0xF0)
-		need = 3, cp = s[0] & 0x07;
-	else
-		return s[0];
-	if (n <= need)
-		return s[0];
-	for (size_t k = 1; k <= need; k++) {
-		if ((s[k] & 0xC0) != 0x80)
-			return s[0];
-		cp = (cp << 6) | (s[k] & 0x3F);
-	}
-	*len = need + 1;
-	return cp;
-}
-
-/* Chinese and Japanese put no spaces between words: a line may break
- * between two of these characters. Hangul is left out, Korean uses spaces. */
-static bool is_cjk(uint32_t c)
-{
-	return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
-	    (c >= 0xFF00 && c <= 0xFF60) || (c >= 0x20000 && c <= 0x3FFFF);
-}
-
-/* Closing punctuation stays with what it closes... */
-static bool no_break_before(uint32_t c)
-{
-	static const uint32_t set[] = { 0x3001, 0x3002, 0x3005, 0x3009,
-	    0x300B, 0x300D, 0x300F, 0x3011, 0x3015, 0x30FC, 0xFF01, 0xFF09,
-	    0xFF0C, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF1F };
-
-	if (c == (uint32_t)NBSP || (c < 0x80 && strchr(")]}.,;:!?'\"", (int)c)))
-		return true;
-	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
-		if (set[i] == c)
-			return true;
-	return false;
-}
-
-/* ...and opening punctuation with what it opens. */
-static bool no_break_after(uint32_t c)
-{
-	static const uint32_t set[] = { 0x3008, 0x300A, 0x300C, 0x300E,
-	    0x3010, 0x3014, 0xFF08 };
-
-	if (c == (uint32_t)NBSP || (c < 0x80 && strchr("([{'\"", (int)c)))
-		return true;
-	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++)
-		if (set[i] == c)
-			return true;
-	return false;
-}
-
-static bool looks_like_url(const char *s, size_t n)
-{
-	return memmem(s, n, "://", 3) != NULL ||
-	    (n > 7 && strncasecmp(s, "mailto:", 7) == 0);
-}
-
-/* ---- wrapping ------------------------------------------------------ */
-
-struct wrap {
-	struct buf	*lines;	/* wrapped lines, each ending in '\n' */
-	size_t		 width, col;
-	bool		 open;	/* the current line has something */
-};
-
-static void wrap_flush(struct wrap *w)
-{
-	if (w->open)
-		buf_putc(w->lines, '\n');
-	w->open = false;
-	w->col = 0;
-}
-
-static void wrap_unit(struct wrap *w, const char *s, size_t n, bool space)
-{
-	size_t len = utf8_len(s, n);
-
-	if (w->open && w->col + (space ? 1 : 0) + len > w->width)
-		wrap_flush(w);
-	if (w->open && space) {
-		buf_putc(w->lines, ' ');
-		w->col++;
-	}
-	buf_put(w->lines, s, n);
-	w->col += len;
-	w->open = true;
-}
-
-/* One word: whole, unless CJK characters inside it allow breaks. */
-static void wrap_word(struct wrap *w, const char *s, size_t n, bool space)
-{
-	bool url = looks_like_url(s, n);
-	size_t unit = 0, i = 0, len;
-	uint32_t prev = 0, c;
-
-	while (i < n) {
-		c = utf8_cp(s + i, n - i, &len);
-		if (i > 0 && !url && (is_cjk(prev) || is_cjk(c)) &&
-		    !no_break_after(prev) && !no_break_before(c)) {
-			wrap_unit(w, s + unit, i - unit, unit == 0 && space);
-			unit = i;
-		}
-		prev = c;
-		i += len;
-	}
-	wrap_unit(w, s + unit, n - unit, unit == 0 && space);
-}
-
-/* Fills lines with text[0..n) wrapped at width; '\n' in text is a forced
- * break, runs of spaces are one space. No empty line is ever produced. */
-static void wrap_text(const char *text, size_t n, size_t width,
-    struct buf *lines)
-{
-	struct wrap w = { lines, width, 0, false };
-	bool space = false;
-	size_t i = 0, j;
-
-	while (i < n) {
-		if (text[i] == ' ') {
-			space = true;
-			i++;
-		} else if (text[i] == '\n') {
-			wrap_flush(&w);
-			space = false;
-			i++;
-		} else {
-			for (j = i; j < n && text[j] != ' ' && text[j] != '\n';
-			    j++)
-				;
-			wrap_word(&w, text + i, j - i, space);
-			space = false;
-			i = j;
-		}
-	}
-	wrap_flush(&w);
-}
-
-/* ---- references ---------------------------------------------------- */
-
-static size_t hash(const char *s)
-{
-	size_t h = 14695981039346656037ULL & SIZE_MAX;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * (size_t)1099511628211ULL;
-	return h;
-}
-
-/* The number of url in the References list, adding it when new. */
-static size_t ref_number(struct refs *r, const char *url)
-{
-	size_t i;
-
-	if (r->n * 2 >= r->nslots) {
-		size_t ns = r->nslots ? r->nslots * 2 : 64;
-		free(r->slots);
-		r->slots = xcalloc(ns, sizeof(*r->slots));
-		r->nslots = ns;
-		for (size_t k = 0; k < r->n; k++) {
-			i = hash(r->urls[k]) & (ns - 1);
-			while (r->slots[i])
-				i = (i + 1) & (ns - 1);
-			r->slots[i] = k + 1;
-		}
-	}
-	i = hash(url) & (r->nslots - 1);
-	while (r->slots[i]) {
-		if (strcmp(r->urls[r->slots[i] - 1], url) == 0)
-			return r->slots[i];
-		i = (i + 1) & (r->nslots - 1);
-	}
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 16;
-		r->urls = xrealloc(r->urls, r->cap * sizeof(*r->urls));
-	}
-	r->urls[r->n++] = xstrdup(url);
-	r->slots[i] = r->n;
-	return r->n;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->urls[i]);
+	free(l->urls);
+	memset(l, 0, sizeof *l);
 }
 
 /* ---- output lines -------------------------------------------------- */
 
-static size_t prefix_width(struct render *r)
+static struct frame *top(struct writer *w)
 {
-	size_t w = 0;
-
-	for (size_t i = 0; i < r->ncs; i++)
-		w += r->cs[i].width;
-	return w;
+	return w->depth ? &w->stack[w->depth - 1] : NULL;
 }
 
-static size_t avail_width(struct render *r)
+/* How many containers, from the outside, print their prefix: as many as
+ * leave MIN_WIDTH columns for text. *cols is their width. */
+static size_t shown(const struct writer *w, size_t *cols)
 {
-	size_t p = prefix_width(r);
+	size_t used = 0, n = 0;
 
-	if (p + MIN_WIDTH >= GOPHER_TEXT_WIDTH)
-		return MIN_WIDTH;
-	return GOPHER_TEXT_WIDTH - p;
-}
-
-static void trim_line(struct buf *b, size_t from)
-{
-	while (b->len > from && b->data[b->len - 1] == ' ')
-		b->len--;
-	b->data[b->len] = '\0';
-}
-
-/* Writes one line under the current containers, after the blank line
- * owed by the previous block if any. */
-static void emit_line(struct render *r, const char *s, size_t n)
-{
-	struct buf *out = r->out;
-	size_t from;
-
-	if (r->blank && out->len > r->start) {
-		/* A container that has printed nothing yet is not open. */
-		from = out->len;
-		for (size_t i = 0; i < r->ncs && !r->cs[i].pending; i++)
-			buf_puts(out, r->cs[i].rest);
-		trim_line(out, from);
-		buf_putc(out, '\n');
+	for (size_t i = 0; i < w->depth; i++) {
+		const struct frame *f = &w->stack[i];
+		if (!f->marker)
+			continue;
+		if (used + f->width + MIN_WIDTH > w->width)
+			break;
+		used += f->width;
+		n = i + 1;
 	}
-	r->blank = false;
-	from = out->len;
-	for (size_t i = 0; i < r->ncs; i++) {
-		buf_puts(out, r->cs[i].pending ? r->cs[i].marker :
-		    r->cs[i].rest);
-		r->cs[i].pending = false;
+	if (cols)
+		*cols = used;
+	return n;
+}
+
+static size_t avail_width(const struct writer *w)
+{
+	size_t used;
+
+	shown(w, &used);
+	return w->width - used;
+}
+
+static void trim_line(struct buf *b)
+{
+	while (b->len > 0 && b->data[b->len - 1] == ' ')
+		b->len--;
+	if (b->data)
+		b->data[b->len] = '\0';
+}
+
+/* Writes the finished line in w->line: a text line, or an info line. */
+static void put_line(struct writer *w)
+{
+	trim_line(&w->line);
+	if (w->menu) {
+		gophermap_info(w->out, w->line.data ? w->line.data : "",
+		    w->line.len);
+	} else {
+		buf_put(w->out, w->line.data ? w->line.data : "", w->line.len);
+		buf_putc(w->out, '\n');
+	}
+	w->line.len = 0;
+}
+
+/* The blank line owed by the previous block, if any: under the containers
+ * that have printed something, their continuation prefix. */
+static void owed_blank(struct writer *w)
+{
+	if (w->blank && w->out->len > w->start) {
+		size_t n = shown(w, NULL);
+		w->line.len = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!w->stack[i].marker)
+				continue;
+			if (w->stack[i].pending)
+				break;
+			buf_puts(&w->line, w->stack[i].rest);
+		}
+		put_line(w);
+	}
+	w->blank = false;
+}
+
+/* Writes one line under the current containers. */
+static void emit_line(struct writer *w, const char *s, size_t n)
+{
+	size_t show = shown(w, NULL);
+
+	owed_blank(w);
+	w->line.len = 0;
+	for (size_t i = 0; i < w->depth; i++) {
+		struct frame *f = &w->stack[i];
+		if (!f->marker)
+			continue;
+		if (i < show)
+			buf_puts(&w->line, f->pending ? f->marker : f->rest);
+		f->pending = false;
 	}
 	for (size_t i = 0; i < n; i++)
-		buf_putc(out, s[i] == NBSP ? ' ' : s[i]);
-	trim_line(out, from);
-	buf_putc(out, '\n');
+		buf_putc(&w->line, s[i] == LAYOUT_GLUE ? ' ' : s[i]);
+	put_line(w);
 }
 
 /* Emits every '\n'-ended line of lines; returns the widest's width. */
-static size_t emit_lines(struct render *r, const struct buf *lines)
+static size_t emit_lines(struct writer *w, const struct buf *lines)
 {
-	size_t max = 0, i = 0, j, w;
+	size_t max = 0, i = 0, j, cols;
 
 	while (i < lines->len) {
 		for (j = i; j < lines->len && lines->data[j] != '\n'; j++)
 			;
-		emit_line(r, lines->data + i, j - i);
-		if ((w = utf8_len(lines->data + i, j - i)) > max)
-			max = w;
+		emit_line(w, lines->data + i, j - i);
+		if ((cols = text_columns(lines->data + i, j - i)) > max)
+			max = cols;
 		i = j + 1;
 	}
 	return max;
 }
 
+/* A line that is never wrapped (code, a table): in a menu, which clients
+ * cut at the width, it is broken there instead. */
+static void emit_pre(struct writer *w, const char *s, size_t n)
+{
+	size_t room = avail_width(w), i = 0, from = 0, cols = 0, len;
+
+	if (!w->menu || text_columns(s, n) <= room) {
+		emit_line(w, s, n);
+		return;
+	}
+	while (i < n) {
+		size_t cw = (size_t)cp_columns(utf8_decode(s + i, n - i, &len));
+		if (cols + cw > room && i > from) {
+			emit_line(w, s + from, i - from);
+			from = i;
+			cols = 0;
+		}
+		cols += cw;
+		i += len;
+	}
+	emit_line(w, s + from, n - from);
+}
+
 /* What follows a block: a blank line, or just a new line in a tight
  * list item, as the author wrote it. */
-static void end_block(struct render *r, cmark_node *node)
+static void end_block(struct writer *w)
 {
-	cmark_node *p = cmark_node_parent(node);
+	struct frame *f = top(w);
 
-	r->blank = !(p && cmark_node_get_type(p) == CMARK_NODE_ITEM &&
-	    cmark_node_get_list_tight(cmark_node_parent(p)));
+	w->blank = !(f && f->kind == BLOCK_ITEM && w->depth >= 2 &&
+	    w->stack[w->depth - 2].tight);
 }
 
-static void push_container(struct render *r, char *marker, size_t width,
-    bool quote)
-{
-	struct container *c;
+/* ---- menu items ---------------------------------------------------- */
 
-	if (r->ncs == r->capcs) {
-		r->capcs = r->capcs ? r->capcs * 2 : 16;
-		r->cs = xrealloc(r->cs, r->capcs * sizeof(*r->cs));
+static void item_line(struct writer *w, const struct link *l,
+    const char *label)
+{
+	struct gopher_item it;
+	struct buf display = {0}, text = {0};
+
+	if (!gopher_address(l, &w->g->host, &it))
+		return;
+	owed_blank(w);
+	/* A URL shown for want of a label may hold controls, which take
+	 * no column here and one as the space the menu line makes them. */
+	for (const char *t = *label ? label : l->target; *t; t++)
+		buf_putc(&text, (unsigned char)*t < 0x20 || *t == 0x7F ? ' ' : *t);
+	size_t n = text.len;
+	/* Clients mark folders themselves ("images/" would read "images//"). */
+	if (it.type == '1' && n > 1 && text.data[n - 1] == '/')
+		n--;
+	cut_text(&display, text.data ? text.data : "", n, GOPHER_ITEM_WIDTH);
+	buf_free(&text);
+	gophermap_item(w->out, it.type, display.data, it.selector.data,
+	    it.host.data, it.port);
+	if (it.type == 'h' && strncmp(it.selector.data, "URL:", 4) == 0 &&
+	    w->g->urls) {
+		struct url_list *u = w->g->urls;
+		if (u->n == u->cap) {
+			u->cap = u->cap ? u->cap * 2 : 16;
+			u->urls = xrealloc(u->urls, u->cap * sizeof *u->urls);
+		}
+		u->urls[u->n++] = xstrdup(it.selector.data + 4);
 	}
-	c = &r->cs[r->ncs++];
-	c->marker = marker;
-	/* A quote marks all its lines, an item only its first. */
-	if (quote) {
-		c->rest = xstrdup(marker);
-	} else {
-		c->rest = xmalloc(width + 1);
-		memset(c->rest, ' ', width);
-		c->rest[width] = '\0';
+	buf_free(&display);
+	gopher_item_free(&it);
+}
+
+/* A key that says where a link goes, to show each place once. */
+static bool item_key(struct writer *w, const struct link *l, struct buf *key)
+{
+	struct gopher_item it;
+
+	if (!gopher_address(l, &w->g->host, &it))
+		return false;
+	buf_printf(key, "%c\t%s\t%s\t%u", it.type, it.selector.data,
+	    it.host.data, it.port);
+	gopher_item_free(&it);
+	return true;
+}
+
+static void add_item(struct writer *w, size_t link, bool image)
+{
+	if (link == NO_LINK)
+		return;
+	if (w->nitems == w->capitems) {
+		w->capitems = w->capitems ? w->capitems * 2 : 8;
+		w->items = xrealloc(w->items, w->capitems * sizeof *w->items);
 	}
-	c->width = width;
-	c->pending = true;
+	w->items[w->nitems++] = (struct pending_item){link,
+	    w->pg->links[link].label, image};
 }
 
-static void pop_container(struct render *r)
+/* The items gathered for a block after it: a link once for its place, an
+ * image once for its place and label (two images of one file may say
+ * different things; a link to the image it shows adds nothing). */
+static void flush_items(struct writer *w, bool blank)
 {
-	struct container *c = &r->cs[--r->ncs];
+	struct strset seen = {0};
+	struct buf key = {0};
+	bool added;
 
-	free(c->marker);
-	free(c->rest);
+	if (!w->nitems)
+		return;
+	w->blank = w->blank || blank;
+	for (size_t i = 0; i < w->nitems; i++) {
+		const struct link *l = &w->pg->links[w->items[i].link];
+		key.len = 0;
+		if (!item_key(w, l, &key))
+			continue;
+		size_t place = key.len;
+		buf_printf(&key, "\n%s", w->items[i].label);
+		if (w->items[i].image) {
+			strset_add(&seen, key.data, &added);
+			key.data[place] = '\0';
+			strset_add(&seen, key.data, NULL);
+		} else {
+			strset_add(&seen, key.data, NULL);
+			key.data[place] = '\0';
+			strset_add(&seen, key.data, &added);
+		}
+		if (added)
+			item_line(w, l, w->items[i].label);
+	}
+	w->nitems = 0;
+	w->blank = true;
+	strset_free(&seen);
+	buf_free(&key);
 }
 
-/* ---- inlines ------------------------------------------------------- */
-
-static void put_text(struct buf *b, const char *s)
+/* True when every link of r can be an item: a menu may then show r as
+ * its items alone without losing a label. */
+static bool all_items(struct writer *w, struct runs r)
 {
-	for (; *s; s++)
-		buf_putc(b, (*s == '\t' || *s == '\n' || *s == '\r' ||
-		    *s == NBSP) ? ' ' : *s);
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		const struct run *u = &w->pg->runs[i];
+		struct gopher_item it;
+		if ((u->kind != RUN_LINK && u->kind != RUN_IMAGE) ||
+		    u->link == NO_LINK)
+			continue;
+		if (!gopher_address(&w->pg->links[u->link], &w->g->host, &it))
+			return false;
+		gopher_item_free(&it);
+	}
+	return true;
 }
 
-static bool is_br(const char *s)
-{
-	return strncasecmp(s, "<br", 3) == 0 &&
-	    (s[3] == '>' || s[3] == '/' || s[3] == ' ');
-}
+/* ---- inline text --------------------------------------------------- */
+
+struct open_run {
+	size_t link, from;
+	bool image;
+};
 
 static bool text_is(const struct buf *b, size_t from, const char *s)
 {
@@ -402,218 +359,183 @@ static bool text_is(const struct buf *b, size_t from, const char *s)
 	return b->len - from == n && memcmp(b->data + from, s, n) == 0;
 }
 
-/* Closes a link or image whose text began at b[from]: adds its number. */
-static void end_link(struct render *r, cmark_node *node, struct buf *b,
-    size_t from)
+/* A text's link or image ends, its text from b[from]: add its number. */
+static void end_link(struct writer *w, const struct open_run *o,
+    struct buf *b)
 {
-	const char *url = cmark_node_get_url(node), *dest;
-	bool image = cmark_node_get_type(node) == CMARK_NODE_IMAGE;
-	char *fixed = NULL;
+	const struct link *l = o->link == NO_LINK ? NULL : &w->pg->links[o->link];
+	struct buf url = {0};
+	bool added;
 
-	if (!url)
-		url = "";
-	if (*url && r->o && r->o->rewrite)
-		fixed = r->o->rewrite(r->o->ctx, url);
-	dest = fixed ? fixed : url;
-	if (image) {
-		if (b->len == from + strlen("[image: ")) {
-			b->len = from + strlen("[image");
+	if (o->image) {
+		if (b->len == o->from + strlen("[image: ")) {
+			b->len = o->from + strlen("[image");
 			b->data[b->len] = '\0';
 		}
 		buf_putc(b, ']');
 	}
-	if (*dest == '\0')
-		goto done;
+	if (!l)
+		return;
 	/* <https://x> reads fine as it is: no number for it. */
-	if (!image && !fixed && (text_is(b, from, url) ||
-	    (strncasecmp(url, "mailto:", 7) == 0 && text_is(b, from, url + 7))))
-		goto done;
+	if (!o->image && l->to == LINK_URL && (text_is(b, o->from, l->target) ||
+	    (strncasecmp(l->target, "mailto:", 7) == 0 &&
+	    text_is(b, o->from, l->target + 7))))
+		return;
+	/* From a text, another post's text: what a reader of texts wants
+	 * next (a menu links a post's menu instead). */
+	struct link text_link = *l;
+	if (l->to == LINK_POST)
+		text_link.to = LINK_POST_TEXT;
+	gopher_url(&url, &text_link, &w->g->host);
+	char ref[32];
+	size_t n = (size_t)snprintf(ref, sizeof ref, "[%zu]",
+	    strset_add(&w->refs, url.data, &added));
+	buf_free(&url);
+	/* A link to the very image it shows has its number already. */
+	if (b->len >= n && memcmp(b->data + b->len - n, ref, n) == 0)
+		return;
 	if (b->len > 0 && b->data[b->len - 1] != ' ' &&
 	    b->data[b->len - 1] != '\n')
-		buf_putc(b, NBSP);
-	buf_printf(b, "[%zu]", ref_number(&r->refs, dest));
-done:
-	free(fixed);
+		buf_putc(b, LAYOUT_GLUE);
+	buf_puts(b, ref);
 }
 
-/* Appends the text of the inlines under parent to b: soft breaks are
- * spaces, hard breaks '\n', links and images get their [n]. */
-static void inline_text(struct render *r, cmark_node *parent, struct buf *b)
+/* The text of runs into b: breaks as '\n'. In a text, links and images
+ * get their "[n]"; in a menu, they are gathered as items. */
+static void inline_text(struct writer *w, struct runs r, struct buf *b)
 {
-	cmark_iter *it = cmark_iter_new(parent);
-	cmark_event_type ev;
-	cmark_node *n;
-	size_t *starts = NULL, nstarts = 0, capstarts = 0;
-	const char *lit;
+	struct open_run *open = xmalloc((r.n ? r.n : 1) * sizeof *open);
+	size_t nopen = 0;
 
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		n = cmark_iter_get_node(it);
-		if (n == parent)
-			continue;
-		lit = cmark_node_get_literal(n);
-		switch (cmark_node_get_type(n)) {
-		case CMARK_NODE_TEXT:
-			put_text(b, lit ? lit : "");
+	for (size_t i = r.first; i < r.first + r.n; i++) {
+		const struct run *u = &w->pg->runs[i];
+		switch (u->kind) {
+		case RUN_TEXT:
+			buf_put(b, u->s, u->len);
 			break;
-		case CMARK_NODE_SOFTBREAK:
-			buf_putc(b, ' ');
+		case RUN_CODE:
+			buf_putc(b, '`');
+			buf_put(b, u->s, u->len);
+			buf_putc(b, '`');
 			break;
-		case CMARK_NODE_LINEBREAK:
+		case RUN_BREAK:
 			buf_putc(b, '\n');
 			break;
-		case CMARK_NODE_CODE:
-			buf_putc(b, '`');
-			put_text(b, lit ? lit : "");
-			buf_putc(b, '`');
+		case RUN_LINK:
+		case RUN_IMAGE:
+			open[nopen++] = (struct open_run){u->link, b->len,
+			    u->kind == RUN_IMAGE};
+			if (u->kind == RUN_IMAGE && !w->menu)
+				buf_puts(b, "[image: ");
 			break;
-		case CMARK_NODE_HTML_INLINE:
-			if (lit && is_br(lit))
-				buf_putc(b, '\n');
+		case RUN_END:
+			if (!nopen)
+				break;
+			nopen--;
+			if (w->menu)
+				add_item(w, open[nopen].link, open[nopen].image);
+			else
+				end_link(w, &open[nopen], b);
 			break;
-		case CMARK_NODE_LINK:
-		case CMARK_NODE_IMAGE:
-			if (ev == CMARK_EVENT_ENTER) {
-				if (nstarts == capstarts) {
-					capstarts = capstarts ? capstarts * 2 : 8;
-					starts = xrealloc(starts,
-					    capstarts * sizeof(*starts));
-				}
-				starts[nstarts++] = b->len;
-				if (cmark_node_get_type(n) == CMARK_NODE_IMAGE)
-					buf_puts(b, "[image: ");
-			} else if (nstarts > 0) {
-				end_link(r, n, b, starts[--nstarts]);
-			}
-			break;
-		default:
+		case RUN_NOTE:
+			buf_printf(b, "[^%.*s]", (int)u->len, u->s);
 			break;
 		}
 	}
-	free(starts);
-	cmark_iter_free(it);
+	free(open);
+	buf_put(b, "", 0);
 }
 
 /* ---- blocks -------------------------------------------------------- */
 
-static void render_wrapped(struct render *r, cmark_node *node,
-    const struct buf *text, int level)
+static void wrapped(struct writer *w, const struct buf *text, int level)
 {
 	struct buf lines = {0};
-	size_t w;
+	size_t cols;
 
-	wrap_text(text->data ? text->data : "", text->len, avail_width(r),
-	    &lines);
+	wrap_text(text->data ? text->data : "", text->len, avail_width(w),
+	    w->menu, &lines);
 	if (lines.len == 0) {
 		buf_free(&lines);
 		return;
 	}
-	w = emit_lines(r, &lines);
+	cols = emit_lines(w, &lines);
 	if (level > 0) {
 		lines.len = 0;
-		for (size_t i = 0; i < w; i++)
+		for (size_t i = 0; i < cols; i++)
 			buf_putc(&lines, level == 1 ? '=' : '-');
-		emit_line(r, lines.data, lines.len);
+		emit_line(w, lines.data, lines.len);
 	}
 	buf_free(&lines);
-	end_block(r, node);
+	end_block(w);
 }
 
-/* A cell is Markdown too: its inlines are rendered like a paragraph's. */
-static void cell_text(struct render *r, const char *md, struct buf *b)
+static void text_block(struct writer *w, const struct block *b)
 {
-	cmark_node *doc = cmark_parse_document(md, strlen(md), PARSE_OPTS);
-	cmark_node *c = cmark_node_first_child(doc);
+	struct buf text = {0};
 
-	if (c && cmark_node_get_type(c) == CMARK_NODE_PARAGRAPH &&
-	    !cmark_node_next(c))
-		inline_text(r, c, b);
-	else if (c)	/* "1." or "-" alone: not a list here */
-		buf_puts(b, md);
-	cmark_node_free(doc);
-	for (size_t i = 0; i < b->len; i++)
-		if (b->data[i] == '\n')
-			b->data[i] = ' ';
-}
-
-static void emit_table(struct render *r, const struct md_table *t,
-    const struct buf *cells, const size_t *width)
-{
-	struct buf line = {0};
-	size_t w, pad, left;
-
-	for (size_t row = 0; row < t->rows; row++) {
-		line.len = 0;
-		buf_puts(&line, CODE_INDENT);
-		for (size_t col = 0; col < t->cols; col++) {
-			const struct buf *c = &cells[row * t->cols + col];
-			if (col > 0)
-				buf_puts(&line, "  ");
-			w = utf8_len(c->data ? c->data : "", c->len);
-			pad = width[col] - w;
-			left = t->align[col] == 'r' ? pad :
-			    t->align[col] == 'c' ? pad / 2 : 0;
-			for (size_t i = 0; i < left; i++)
-				buf_putc(&line, ' ');
-			buf_put(&line, c->data ? c->data : "", c->len);
-			for (size_t i = left; i < pad; i++)
-				buf_putc(&line, ' ');
-		}
-		emit_line(r, line.data, line.len);
-		if (row == 0 && t->header) {
-			line.len = 0;
-			buf_puts(&line, CODE_INDENT);
-			for (size_t col = 0; col < t->cols; col++) {
-				if (col > 0)
-					buf_puts(&line, "  ");
-				for (size_t i = 0; i < width[col]; i++)
-					buf_putc(&line, '-');
-			}
-			emit_line(r, line.data, line.len);
-		}
+	if (w->menu && !w->levels && runs_only_links(w->pg, b->text) &&
+	    all_items(w, b->text)) {
+		/* The items are the block. */
+		inline_text(w, b->text, &text);
+		flush_items(w, false);
+		buf_free(&text);
+		return;
 	}
-	buf_free(&line);
+	inline_text(w, b->text, &text);
+	wrapped(w, &text, b->kind == BLOCK_HEADING ? (b->level ? b->level : 1)
+	    : 0);
+	buf_free(&text);
 }
 
-/* A pipe table (see mdtable.c) is laid out with its columns aligned.
- * Returns false (having written nothing) when the paragraph is not one. */
-static bool render_table(struct render *r, cmark_node *node)
+static void table(struct writer *w, const struct block *b)
 {
-	struct md_table t;
-	size_t i, w;
+	size_t n = b->table.rows * b->table.cols;
+	struct buf *cells = xcalloc(n ? n : 1, sizeof *cells), lines = {0};
 
-	if (!md_table_read(&r->src, node, &t))
-		return false;
-	struct buf *cells = xcalloc(t.rows * t.cols, sizeof(*cells));
-	size_t *width = xcalloc(t.cols, sizeof(*width));
-	for (i = 0; i < t.rows * t.cols; i++) {
-		cell_text(r, t.cells[i], &cells[i]);
-		w = utf8_len(cells[i].data ? cells[i].data : "", cells[i].len);
-		if (w > width[i % t.cols])
-			width[i % t.cols] = w;
+	for (size_t i = 0; i < n; i++) {
+		inline_text(w, w->pg->cells[b->table.cells + i], &cells[i]);
+		for (size_t k = 0; k < cells[i].len; k++)
+			if (cells[i].data[k] == '\n')
+				cells[i].data[k] = ' ';
 	}
-	emit_table(r, &t, cells, width);
-	for (i = 0; i < t.rows * t.cols; i++)
+	table_lines(&lines, cells, b->table.rows, b->table.cols, b->table.align,
+	    b->table.header);
+	for (size_t i = 0; i < lines.len;) {
+		size_t k = i;
+		while (lines.data[k] != '\n')
+			k++;
+		struct buf row = {0};
+		buf_puts(&row, CODE_INDENT);
+		buf_put(&row, lines.data + i, k - i);
+		emit_pre(w, row.data, row.len);
+		buf_free(&row);
+		i = k + 1;
+	}
+	for (size_t i = 0; i < n; i++)
 		buf_free(&cells[i]);
 	free(cells);
-	free(width);
-	md_table_free(&t);
-	end_block(r, node);
+	buf_free(&lines);
+	end_block(w);
+}
+
+static bool blank_line(const char *s, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (!isspace((unsigned char)s[i]))
+			return false;
 	return true;
 }
 
-static void render_code(struct render *r, cmark_node *node)
+/* Code: indented, tabs expanded, the blank lines around it dropped so a
+ * block never adds blank lines of its own. */
+static void pre(struct writer *w, const struct block *b)
 {
-	const char *s = cmark_node_get_literal(node);
+	const char *s = b->s;
+	size_t n = b->len, i = 0, j, first, last;
+	size_t *ends = xmalloc(2 * (n + 1) * sizeof *ends), nl = 0;
 	struct buf line = {0};
-	size_t n, i = 0, j, first, last, col;
-	size_t *ends = NULL, nl = 0;
 
-	if (!s)
-		s = "";
-	n = strlen(s);
-	ends = xmalloc(2 * (n + 1) * sizeof(*ends));	/* 2 per line */
-	/* Split in lines; leading and trailing blank ones are dropped so a
-	 * block never adds blank lines of its own around it. */
 	while (i < n) {
 		for (j = i; j < n && s[j] != '\n'; j++)
 			;
@@ -621,337 +543,413 @@ static void render_code(struct render *r, cmark_node *node)
 		ends[nl++] = j;
 		i = j + 1;
 	}
-	for (first = 0; first < nl; first += 2) {
-		for (i = ends[first]; i < ends[first + 1] &&
-		    (isspace((unsigned char)s[i]) || s[i] == NBSP); i++)
-			;
-		if (i < ends[first + 1])
+	for (first = 0; first < nl; first += 2)
+		if (!blank_line(s, ends[first], ends[first + 1]))
 			break;
-	}
-	for (last = nl; last > first; last -= 2) {
-		for (i = ends[last - 2]; i < ends[last - 1] &&
-		    (isspace((unsigned char)s[i]) || s[i] == NBSP); i++)
-			;
-		if (i < ends[last - 1])
+	for (last = nl; last > first; last -= 2)
+		if (!blank_line(s, ends[last - 2], ends[last - 1]))
 			break;
-	}
 	for (size_t k = first; k < last; k += 2) {
+		size_t col = 0;
 		line.len = 0;
 		buf_puts(&line, CODE_INDENT);
-		col = 0;
 		for (i = ends[k]; i < ends[k + 1]; i++) {
 			if (s[i] == '\t') {	/* tab stops every 8 columns */
 				do
 					buf_putc(&line, ' ');
 				while (++col % 8);
 			} else if (s[i] != '\r') {
-				buf_putc(&line, s[i] == NBSP ? ' ' : s[i]);
-				if (((unsigned char)s[i] & 0xC0) != 0x80)
+				unsigned char c = (unsigned char)s[i];
+				buf_putc(&line, c < 0x20 || c == 0x7F ? ' ' : s[i]);
+				if ((c & 0xC0) != 0x80)
 					col++;
 			}
 		}
-		emit_line(r, line.data, line.len);
+		emit_pre(w, line.data, line.len);
 	}
 	free(ends);
 	buf_free(&line);
 	if (last > first)
-		end_block(r, node);
+		end_block(w);
 }
 
-static void render_html(struct render *r, cmark_node *node)
-{
-	const char *s = cmark_node_get_literal(node);
-	struct buf text = {0};
-
-	if (s)
-		html_text(s, strlen(s), &text);
-	for (size_t i = 0; i < text.len; i++)
-		if (text.data[i] == NBSP)
-			text.data[i] = ' ';
-	render_wrapped(r, node, &text, 0);
-	buf_free(&text);
-}
-
-static void render_break(struct render *r, cmark_node *node)
+static void rule(struct writer *w)
 {
 	struct buf line = {0};
-	size_t w = avail_width(r), pad = w > 5 ? (w - 5) / 2 : 0;
+	size_t cols = avail_width(w), pad = cols > 5 ? (cols - 5) / 2 : 0;
 
 	for (size_t i = 0; i < pad; i++)
 		buf_putc(&line, ' ');
 	buf_puts(&line, "* * *");
-	emit_line(r, line.data, line.len);
+	emit_line(w, line.data, line.len);
 	buf_free(&line);
-	end_block(r, node);
+	end_block(w);
 }
 
-static void enter_list(struct render *r, cmark_node *node)
+static void card_lines(struct writer *w, const struct post *p)
 {
-	struct list *l;
-	cmark_node *item = cmark_node_first_child(node);
-	const char *s;
-	size_t n, col;
-	int count = 0, max, digits;
+	struct buf text = {0};
 
-	if (r->nls == r->capls) {
-		r->capls = r->capls ? r->capls * 2 : 16;
-		r->ls = xrealloc(r->ls, r->capls * sizeof(*r->ls));
-	}
-	l = &r->ls[r->nls++];
-	memset(l, 0, sizeof(*l));
-	l->ordered = cmark_node_get_list_type(node) == CMARK_ORDERED_LIST;
-	l->next = cmark_node_get_list_start(node);
-	l->delim = cmark_node_get_list_delim(node) == CMARK_PAREN_DELIM ?
-	    ')' : '.';
-	l->bullet = '*';
-	l->width = 2;
-	if (l->ordered) {
-		/* Numbers are right-aligned so every item's text lines up. */
-		for (cmark_node *c = item; c; c = cmark_node_next(c))
-			count++;
-		max = l->next + (count > 0 ? count - 1 : 0);
-		for (digits = 1; max >= 10; max /= 10)
-			digits++;
-		l->width = (size_t)digits + 2;
-	} else if (item && (s = md_source_line(&r->src,
-	    cmark_node_get_start_line(item), &n)) != NULL) {
-		/* The bullet the author chose, which cmark keeps private. */
-		col = (size_t)cmark_node_get_start_column(item);
-		if (col >= 1 && col <= n && strchr("-*+", s[col - 1]))
-			l->bullet = s[col - 1];
-	}
+	post_meta(&text, p, false);
+	if (p->summary)
+		buf_printf(&text, "\n%s", p->summary);
+	/* Under the item, with no blank line between. */
+	struct buf lines = {0};
+	wrap_text(text.data, text.len, avail_width(w), w->menu, &lines);
+	emit_lines(w, &lines);
+	buf_free(&lines);
+	buf_free(&text);
 }
 
-static void enter_item(struct render *r)
+static void link_block(struct writer *w, const struct block *b)
 {
-	struct list *l = &r->ls[r->nls - 1];
-	struct buf m = {0};
+	const struct link *l = &w->pg->links[b->link];
+	struct buf label = {0};
 
-	if (l->ordered)
-		buf_printf(&m, "%*d%c ", (int)l->width - 2, l->next++,
-		    l->delim);
+	if (b->flags & (BLOCK_DATED | BLOCK_CARD))
+		buf_printf(&label, "%s %s", l->post->date, l->post->title);
 	else
-		buf_printf(&m, "%c ", l->bullet);
-	push_container(r, buf_take(&m, NULL), l->width, false);
+		buf_puts(&label, l->label);
+	if (w->menu) {
+		item_line(w, l, label.data);
+	} else {
+		/* In a text, a link on its own reads like a paragraph. */
+		struct open_run o = {b->link, 0, false};
+		end_link(w, &o, &label);
+		struct buf lines = {0};
+		wrap_text(label.data, label.len, avail_width(w), false, &lines);
+		emit_lines(w, &lines);
+		buf_free(&lines);
+	}
+	if (b->flags & BLOCK_CARD)
+		card_lines(w, l->post);
+	buf_free(&label);
+	end_block(w);
 }
 
-static void exit_item(struct render *r)
+/* In a menu, a list of links at the top is only its items: true, with
+ * *i at its BLOCK_END; false when some link could not be an item. */
+static bool link_list(struct writer *w, size_t *i)
 {
-	/* An empty item still shows its bullet. */
-	if (r->cs[r->ncs - 1].pending)
-		emit_line(r, "", 0);
-	pop_container(r);
+	size_t end = block_end(w->pg, *i);
+	struct buf text = {0};
+
+	for (size_t k = *i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT &&
+		    !all_items(w, w->pg->blocks[k].text))
+			return false;
+	for (size_t k = *i + 1; k < end; k++)
+		if (w->pg->blocks[k].kind == BLOCK_TEXT)
+			inline_text(w, w->pg->blocks[k].text, &text);
+	flush_items(w, false);
+	buf_free(&text);
+	*i = end;
+	return true;
 }
 
-static void render_refs(struct render *r)
+/* In a menu, a post's body is an item for its text and one for every
+ * place it links to, under the heading in alt. Returns the index of the
+ * body's BLOCK_END. */
+static size_t body_menu(struct writer *w, size_t at)
+{
+	const struct model *pg = w->pg;
+	const struct block *b = &pg->blocks[at];
+	size_t depth = 0, i;
+
+	if (b->link != NO_LINK) {
+		item_line(w, &pg->links[b->link], pg->links[b->link].label);
+		w->blank = true;
+	}
+	for (i = at + 1; i < pg->nblocks; i++) {
+		const struct block *c = &pg->blocks[i];
+		struct runs r = c->text;
+		if (c->kind == BLOCK_END && depth-- == 0)
+			break;
+		if (c->kind >= BLOCK_QUOTE && c->kind < BLOCK_END)
+			depth++;
+		if (c->kind == BLOCK_LINK)
+			add_item(w, c->link, false);
+		if (c->kind == BLOCK_TABLE) {
+			const struct runs *cells = &pg->cells[c->table.cells];
+			size_t n = c->table.rows * c->table.cols;
+			r = (struct runs){cells[0].first, 0};
+			if (n)
+				r.n = cells[n - 1].first + cells[n - 1].n - r.first;
+		}
+		if (c->kind == BLOCK_TEXT || c->kind == BLOCK_HEADING ||
+		    c->kind == BLOCK_TABLE)
+			for (size_t k = r.first; k < r.first + r.n; k++)
+				if (pg->runs[k].kind == RUN_LINK ||
+				    pg->runs[k].kind == RUN_IMAGE)
+					add_item(w, pg->runs[k].link,
+					    pg->runs[k].kind == RUN_IMAGE);
+	}
+	if (w->nitems && b->alt && *b->alt) {
+		struct buf head = {0};
+		buf_puts(&head, b->alt);
+		wrapped(w, &head, 2);
+		buf_free(&head);
+		w->blank = false;
+	}
+	flush_items(w, false);
+	return i;
+}
+
+static void push(struct writer *w, const struct block *b)
+{
+	if (w->depth == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->stack = xrealloc(w->stack, w->cap * sizeof *w->stack);
+	}
+	struct frame *parent = top(w);
+	struct frame *f = &w->stack[w->depth++];
+	memset(f, 0, sizeof *f);
+	f->kind = b->kind;
+	if (b->kind != BLOCK_BODY)
+		w->levels++;
+	switch (b->kind) {
+	case BLOCK_QUOTE:
+		/* A quote marks all its lines. */
+		f->marker = xstrdup("> ");
+		f->rest = xstrdup("> ");
+		f->width = 2;
+		f->pending = true;
+		break;
+	case BLOCK_LIST:
+		f->ordered = b->list.ordered;
+		f->tight = b->list.tight;
+		f->next = b->list.start;
+		f->delim = b->list.delim;
+		f->bullet = b->list.bullet;
+		f->mwidth = 2;
+		if (f->ordered) {
+			/* Numbers right-aligned: every item's text lines up. */
+			long max = (long)f->next + (b->list.nitems ?
+			    (long)b->list.nitems - 1 : 0);
+			int digits = 1;
+			for (; max >= 10; max /= 10)
+				digits++;
+			f->mwidth = (size_t)digits + 2;
+		}
+		break;
+	case BLOCK_ITEM: {
+		struct buf m = {0};
+		/* An item marks its first line only. */
+		if (parent && parent->kind == BLOCK_LIST && parent->ordered)
+			buf_printf(&m, "%*d%c ", (int)parent->mwidth - 2,
+			    parent->next++, parent->delim);
+		else
+			buf_printf(&m, "%c ", parent && parent->kind == BLOCK_LIST ?
+			    parent->bullet : '*');
+		f->width = parent && parent->kind == BLOCK_LIST ?
+		    parent->mwidth : 2;
+		if (b->task) {
+			buf_printf(&m, "[%c] ", b->task);
+			f->width += 4;
+		}
+		f->marker = buf_take(&m, NULL);
+		f->rest = xmalloc(f->width + 1);
+		memset(f->rest, ' ', f->width);
+		f->rest[f->width] = '\0';
+		f->pending = true;
+		break;
+	}
+	case BLOCK_NOTE: {
+		/* Its number hangs out like an item's bullet. */
+		struct buf m = {0};
+		buf_printf(&m, "[^%d] ", b->level);
+		f->width = m.len;
+		f->marker = buf_take(&m, NULL);
+		f->rest = xmalloc(f->width + 1);
+		memset(f->rest, ' ', f->width);
+		f->rest[f->width] = '\0';
+		f->pending = true;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void pop(struct writer *w)
+{
+	struct frame *f = &w->stack[w->depth - 1];
+
+	/* An empty item still shows its bullet, a note its number. */
+	if ((f->kind == BLOCK_ITEM || f->kind == BLOCK_NOTE) && f->pending)
+		emit_line(w, "", 0);
+	free(f->marker);
+	free(f->rest);
+	if (f->kind != BLOCK_BODY)
+		w->levels--;
+	w->depth--;
+	if (f->kind != BLOCK_ITEM && f->kind != BLOCK_BODY)
+		end_block(w);
+}
+
+/* Before a top-level block: links that follow links, and blocks marked
+ * tight, have no blank line before them. */
+static void top_begin(struct writer *w, const struct block *b)
+{
+	if ((b->flags & BLOCK_TIGHT) || (block_plain_link(b) && w->prev_link &&
+	    !(b->flags & BLOCK_BREAK)))
+		w->blank = false;
+	else if (b->flags & BLOCK_BREAK)
+		w->blank = true;
+}
+
+static void top_end(struct writer *w, const struct block *b)
+{
+	flush_items(w, true);
+	w->prev_link = block_plain_link(b);
+}
+
+static void write_page(struct writer *w)
+{
+	const struct model *pg = w->pg;
+
+	if (pg->title) {
+		struct buf t = {0};
+		buf_puts(&t, pg->title);
+		wrapped(w, &t, 1);
+		buf_free(&t);
+	}
+	for (size_t i = 0; i < pg->nblocks; i++) {
+		const struct block *b = &pg->blocks[i];
+		if (b->kind == BLOCK_END) {
+			if (!w->depth)
+				continue;
+			bool level = top(w)->kind != BLOCK_BODY;
+			pop(w);
+			if (level && !w->levels)
+				top_end(w, b);
+			continue;
+		}
+		if (!w->menu && (b->flags & BLOCK_NAV))
+			continue;
+		bool at_top = !w->levels && b->kind != BLOCK_BODY;
+		if (at_top)
+			top_begin(w, b);
+		if (at_top && w->menu && b->kind == BLOCK_LIST &&
+		    list_only_links(pg, i) && link_list(w, &i)) {
+			top_end(w, b);
+			continue;
+		}
+		switch (b->kind) {
+		case BLOCK_HEADING:
+		case BLOCK_TEXT:
+			text_block(w, b);
+			break;
+		case BLOCK_LINK:
+			link_block(w, b);
+			break;
+		case BLOCK_PRE:
+			pre(w, b);
+			break;
+		case BLOCK_TABLE:
+			table(w, b);
+			break;
+		case BLOCK_RULE:
+			rule(w);
+			break;
+		case BLOCK_BODY:
+			if (w->menu) {
+				i = body_menu(w, i);
+				w->prev_link = false;
+				continue;
+			}
+			push(w, b);
+			continue;
+		case BLOCK_QUOTE:
+		case BLOCK_LIST:
+		case BLOCK_ITEM:
+		case BLOCK_NOTE:
+			push(w, b);
+			continue;
+		case BLOCK_END:
+			break;
+		}
+		if (at_top)
+			top_end(w, b);
+	}
+	while (w->depth)
+		pop(w);
+	flush_items(w, true);
+}
+
+static void writer_free(struct writer *w)
+{
+	free(w->stack);
+	free(w->items);
+	strset_free(&w->refs);
+	buf_free(&w->line);
+}
+
+/* The References section of a text. */
+static void references(struct writer *w)
 {
 	struct buf line = {0};
-	size_t width;
 	int digits = 1;
 
-	if (r->refs.n == 0)
+	if (w->refs.n == 0)
 		return;
-	for (size_t n = r->refs.n; n >= 10; n /= 10)
+	for (size_t n = w->refs.n; n >= 10; n /= 10)
 		digits++;
-	r->blank = true;
-	emit_line(r, "References", 10);
-	emit_line(r, "----------", 10);
-	r->blank = true;
-	for (size_t i = 0; i < r->refs.n; i++) {
+	w->blank = true;
+	emit_line(w, "References", 10);
+	emit_line(w, "----------", 10);
+	w->blank = true;
+	for (size_t i = 0; i < w->refs.n; i++) {
 		line.len = 0;
 		buf_printf(&line, "[%zu]", i + 1);
 		/* URLs line up when the numbers grow to two digits. */
-		width = (size_t)digits + 3;
-		while (line.len < width)
+		while (line.len < (size_t)digits + 3)
 			buf_putc(&line, ' ');
-		buf_puts(&line, r->refs.urls[i]);
-		emit_line(r, line.data, line.len);
+		buf_puts(&line, w->refs.v[i]);
+		emit_line(w, line.data, line.len);
 	}
 	buf_free(&line);
 }
 
-void gophertext_render(const char *md, size_t len,
-    const struct render_opts *o, struct buf *out)
+void gophertext_write(const struct model *pg, const struct gopher_out *g,
+    struct buf *out)
 {
-	struct render r = {0};
-	cmark_node *doc, *node;
-	cmark_iter *it;
-	cmark_event_type ev;
-	struct buf text = {0};
-	bool enter;
+	struct writer w = {.pg = pg, .g = g, .out = out,
+	    .width = GOPHER_TEXT_WIDTH, .start = out->len};
 
-	r.md = md;
-	r.mdlen = len;
-	r.src = (struct md_source){ md, len, NULL, 0 };
-	r.o = o;
-	r.out = out;
-	r.start = out->len;
 	/* Even an empty page leaves out a valid, NUL-terminated string. */
 	buf_put(out, "", 0);
-	doc = cmark_parse_document(md, len, PARSE_OPTS);
-	it = cmark_iter_new(doc);
-	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-		node = cmark_iter_get_node(it);
-		enter = ev == CMARK_EVENT_ENTER;
-		switch (cmark_node_get_type(node)) {
-		case CMARK_NODE_BLOCK_QUOTE:
-			if (enter) {
-				push_container(&r, xstrdup("> "), 2, true);
-			} else {
-				pop_container(&r);
-				end_block(&r, node);
-			}
-			break;
-		case CMARK_NODE_LIST:
-			if (enter) {
-				enter_list(&r, node);
-			} else {
-				r.nls--;
-				end_block(&r, node);
-			}
-			break;
-		case CMARK_NODE_ITEM:
-			if (enter)
-				enter_item(&r);
-			else
-				exit_item(&r);
-			break;
-		case CMARK_NODE_PARAGRAPH:
-		case CMARK_NODE_HEADING:
-			if (!enter)
-				break;
-			if (cmark_node_get_type(node) == CMARK_NODE_HEADING) {
-				text.len = 0;
-				inline_text(&r, node, &text);
-				render_wrapped(&r, node, &text,
-				    cmark_node_get_heading_level(node));
-			} else if (!render_table(&r, node)) {
-				text.len = 0;
-				inline_text(&r, node, &text);
-				render_wrapped(&r, node, &text, 0);
-			}
-			/* Its inlines are done: go straight to its exit. */
-			cmark_iter_reset(it, node, CMARK_EVENT_EXIT);
-			break;
-		case CMARK_NODE_CODE_BLOCK:
-			render_code(&r, node);
-			break;
-		case CMARK_NODE_HTML_BLOCK:
-			render_html(&r, node);
-			break;
-		case CMARK_NODE_THEMATIC_BREAK:
-			render_break(&r, node);
-			break;
-		default:
-			break;
-		}
+	write_page(&w);
+	references(&w);
+	writer_free(&w);
+}
+
+void gophermenu_write(const struct model *pg, const struct gopher_out *g,
+    struct buf *out)
+{
+	struct writer w = {.pg = pg, .g = g, .out = out, .menu = true,
+	    .width = GOPHER_INFO_WIDTH, .start = out->len};
+
+	write_page(&w);
+	gophermap_end(out);
+	writer_free(&w);
+}
+
+char *gopher_text_response(const char *text, size_t len, size_t *out_len)
+{
+	struct buf b = {0};
+	const char *end = text + len;
+
+	while (text < end) {
+		const char *nl = memchr(text, '\n', (size_t)(end - text));
+		size_t n = nl ? (size_t)(nl - text) : (size_t)(end - text);
+		if (n && text[0] == '.')
+			buf_putc(&b, '.');
+		buf_put(&b, text, n);
+		buf_puts(&b, "\r\n");
+		text += n + (nl != NULL);
 	}
-	cmark_iter_free(it);
-	cmark_node_free(doc);
-	render_refs(&r);
-
-	buf_free(&text);
-	while (r.ncs > 0)
-		pop_container(&r);
-	free(r.cs);
-	free(r.ls);
-	for (size_t i = 0; i < r.refs.n; i++)
-		free(r.refs.urls[i]);
-	free(r.refs.urls);
-	free(r.refs.slots);
-	md_source_free(&r.src);
-}
-
-/* ---- gophermaps ---------------------------------------------------- */
-
-/* A field of a menu line: a tab, CR or LF would break the line apart,
- * so each becomes sub (or goes when sub is 0). */
-static void put_field(struct buf *out, const char *s, char sub)
-{
-	for (; s && *s; s++) {
-		if (*s == '\t' || *s == '\r' || *s == '\n') {
-			if (sub)
-				buf_putc(out, sub);
-		} else {
-			buf_putc(out, *s);
-		}
-	}
-}
-
-void gophermap_item(struct buf *out, char type, const char *display,
-    const char *selector, const char *host, unsigned port)
-{
-	buf_putc(out, type);
-	put_field(out, display, ' ');
-	buf_putc(out, '\t');
-	put_field(out, selector, 0);
-	buf_putc(out, '\t');
-	put_field(out, host, 0);
-	buf_printf(out, "\t%u\r\n", port);
-}
-
-/* Info lines carry an empty selector and a host that is no host, as
- * Gophernicus writes them: clients show the text and never follow it. */
-static void info_line(struct buf *out, const char *s, size_t n)
-{
-	char *t = xstrndup(s, n);
-
-	gophermap_item(out, 'i', t, "", "null.host", 1);
-	free(t);
-}
-
-void gophermap_info(struct buf *out, const char *text)
-{
-	const char *p = text ? text : "";
-	size_t n = strlen(p), i, brk, cols, end;
-	bool word;
-
-	/* Spacing inside a line is kept (aligned columns, small art); only
-	 * where a line is cut do the spaces go. */
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
-	    p[n - 1] == '\r' || p[n - 1] == '\n'))
-		n--;
-	if (n == 0 || utf8_len(p, n) <= GOPHER_TEXT_WIDTH) {
-		info_line(out, p, n);
-		return;
-	}
-	while (n > 0) {
-		if (utf8_len(p, n) <= GOPHER_TEXT_WIDTH) {
-			info_line(out, p, n);
-			return;
-		}
-		brk = 0;
-		cols = 0;
-		word = false;
-		for (i = 0; i < n; i++) {
-			bool sp = p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-			    p[i] == '\n';
-			if (((unsigned char)p[i] & 0xC0) == 0x80)
-				continue;
-			if (sp && word && cols <= GOPHER_TEXT_WIDTH)
-				brk = i;
-			if (sp && word && brk == 0)
-				brk = i;	/* a word longer than a line */
-			if (!sp)
-				word = true;
-			if (++cols > GOPHER_TEXT_WIDTH && brk)
-				break;
-		}
-		if (brk == 0)
-			brk = n;
-		for (end = brk; end > 0 && (p[end - 1] == ' ' ||
-		    p[end - 1] == '\t'); end--)
-			;
-		info_line(out, p, end);
-		p += brk;
-		n -= brk;
-		while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' ||
-		    *p == '\n'))
-			p++, n--;
-	}
-}
-
-void gophermap_end(struct buf *out)
-{
-	buf_puts(out, ".\r\n");
+	/* Some clients (lynx, VF-1) show the closing dot: keep it apart. */
+	buf_puts(&b, "\r\n.\r\n");
+	return buf_take(&b, out_len);
 }

@@ -1,6 +1,7 @@
 /* htmltext.c - the readable text of raw HTML found in Markdown: tags,
- * comments, scripts and styles dropped, entities decoded. Both converters
- * use it, since neither gemtext nor Gopher text can show HTML. */
+ * comments, scripts and styles dropped, entities decoded, links and images
+ * told apart. The Markdown walker uses it, since neither gemtext nor Gopher
+ * text can show HTML. */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -78,9 +79,112 @@ static size_t put_entity(const char *s, size_t n, struct buf *b)
 	return 1;
 }
 
+/* The value of the attribute name (lower case) in a tag's attributes
+ * s[0..n), entities decoded, into out; false when it has none. */
+static bool attribute(const char *s, size_t n, const char *name,
+    struct buf *out)
+{
+	size_t i = 0, k = strlen(name);
+
+	while (i < n) {
+		while (i < n && (isspace((unsigned char)s[i]) || s[i] == '/'))
+			i++;
+		size_t from = i;
+		while (i < n && !isspace((unsigned char)s[i]) && s[i] != '=' &&
+		    s[i] != '/')
+			i++;
+		bool match = i - from == k && strncasecmp(s + from, name, k) == 0;
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		if (i >= n || s[i] != '=') {
+			if (match)
+				return true;   /* there, with no value */
+			continue;
+		}
+		i++;
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		size_t vfrom = i, vend;
+		if (i < n && (s[i] == '"' || s[i] == '\'')) {
+			char q = s[i++];
+			vfrom = i;
+			while (i < n && s[i] != q)
+				i++;
+			vend = i;
+			if (i < n)
+				i++;
+		} else {
+			while (i < n && !isspace((unsigned char)s[i]))
+				i++;
+			vend = i;
+		}
+		if (match) {
+			for (size_t v = vfrom; v < vend;) {
+				if (s[v] == '&')
+					v += put_entity(s + v, vend - v, out);
+				else
+					buf_putc(out, s[v++]);
+			}
+			buf_put(out, "", 0);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A URL in an attribute, as browsers take it: blanks around it and line
+ * ends and tabs inside it go. */
+static void clean_url(struct buf *u)
+{
+	size_t i = 0, o = 0;
+
+	while (i < u->len && isspace((unsigned char)u->data[i]))
+		i++;
+	for (; i < u->len; i++)
+		if (u->data[i] != '\n' && u->data[i] != '\r' &&
+		    u->data[i] != '\t')
+			u->data[o++] = u->data[i];
+	while (o && isspace((unsigned char)u->data[o - 1]))
+		o--;
+	u->len = o;
+	if (u->data)
+		u->data[o] = '\0';
+}
+
+/* An <a> or <img> tag, its attributes a[0..n): told to links, if any;
+ * else an image shows its alt text. */
+static void link_tag(const char *name, bool closing, const char *a, size_t n,
+    struct buf *b, const struct html_links *links)
+{
+	struct buf url = {0}, alt = {0};
+
+	if (strcmp(name, "a") == 0 && links) {
+		bool has = !closing && attribute(a, n, "href", &url);
+		clean_url(&url);
+		if (closing)
+			links->close(links->ctx, b);
+		else
+			links->open(links->ctx, b, has ? (url.data ? url.data : "")
+			    : NULL, false, NULL);
+	} else if (strcmp(name, "img") == 0 && !closing) {
+		attribute(a, n, "alt", &alt);
+		if (links)
+			attribute(a, n, "src", &url);
+		clean_url(&url);
+		if (url.len)
+			links->open(links->ctx, b, url.data, true,
+			    alt.data ? alt.data : "");
+		else if (alt.len)
+			buf_put(b, alt.data, alt.len);
+	}
+	buf_free(&url);
+	buf_free(&alt);
+}
+
 /* The text of raw HTML: tags, comments, scripts and styles go; the end
  * of a block element becomes a line break. */
-void html_text(const char *s, size_t n, struct buf *b)
+void html_text(const char *s, size_t n, struct buf *b,
+    const struct html_links *links)
 {
 	static const char *blocks[] = { "br", "p", "div", "li", "tr", "h1",
 	    "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "blockquote",
@@ -119,11 +223,13 @@ void html_text(const char *s, size_t n, struct buf *b)
 			if (k < sizeof(name) - 1)
 				name[k++] = (char)tolower((unsigned char)s[j]);
 		name[k] = '\0';
+		size_t attrs = j;
 		for (q = 0; j < n && (q || s[j] != '>'); j++)	/* end of tag */
 			if (q == s[j])
 				q = 0;
 			else if (!q && (s[j] == '"' || s[j] == '\''))
 				q = s[j];
+		link_tag(name, s[i + 1] == '/', s + attrs, j - attrs, b, links);
 		j = j < n ? j + 1 : n;
 		if (s[i + 1] != '/' && (strcmp(name, "script") == 0 ||
 		    strcmp(name, "style") == 0)) {

@@ -16,6 +16,7 @@
 
 #include "pollux/log.h"
 #include "pollux/request.h"
+#include "pollux/util.h"
 
 /* Every byte of the longest request escaped as \xNN. */
 #define REQUEST_ESCAPED_MAX (4 * REQUEST_READ_MAX + 1)
@@ -64,6 +65,10 @@ static _Thread_local struct {
 	size_t len;
 	char buf[LOCAL_MAX];
 } local;
+
+/* Set while a loading thread renders: its reports wait here, to be said in
+ * the order a sequential load would say them. */
+static _Thread_local struct buf *capture;
 
 static unsigned long long count_lines(const char *s, size_t n)
 {
@@ -283,7 +288,21 @@ void log_problem(const char *file, unsigned line, const char *fmt,
 		n += (size_t)len < sizeof msg - n ? (size_t)len :
 		    sizeof msg - n - 1;
 	msg[n++] = '\n';
+	if (capture) {
+		buf_put(capture, msg, n);
+		return;
+	}
 	push(&diag_sink, msg, n);
+}
+
+void log_capture(struct buf *to)
+{
+	capture = to;
+}
+
+void log_problem_lines(const char *s, size_t n)
+{
+	push(&diag_sink, s, n);
 }
 
 void log_error(const char *fmt, ...)

@@ -94,6 +94,9 @@ struct server {
 	uv_async_t all_finished;     /* main loop: one more worker finished */
 	atomic_ullong accept_errors;
 	uv_signal_t sigint, sigterm, sighup, sigusr1;
+	uv_work_t tls_work;          /* a TLS context being built */
+	SSL_CTX *tls_fresh;          /* what it built; NULL: it failed */
+	bool tls_building, tls_again;   /* SIGHUP came while building */
 	bool stopping;
 };
 
@@ -468,14 +471,66 @@ static void on_signal(uv_signal_t *sig, int signum)
 		uv_async_send(&srv->workers[i].stop);
 }
 
-/* The reloader handles SIGHUP while it runs; once a stop has closed its
- * handle, this one keeps the signal from killing the process mid-drain. */
+/* --- the certificate on SIGHUP ---------------------------------------- */
+
+static void reload_tls(struct server *srv);
+
+/* In libuv's thread pool: reading and checking the files, and making a
+ * key for tickets, stay off the loops. */
+static void build_tls(uv_work_t *work)
+{
+	struct server *srv = work->data;
+	srv->tls_fresh = tls_context_new(srv->cfg);
+}
+
+/* New handshakes take the new context; those in flight keep theirs, whose
+ * SSL holds a reference, so the old one is freed with its last. */
+static void built_tls(uv_work_t *work, int status)
+{
+	struct server *srv = work->data;
+	srv->tls_building = false;
+	if (status == 0 && srv->tls_fresh) {
+		uv_mutex_lock(&srv->shared.tls_lock);
+		SSL_CTX *old = srv->shared.ssl_ctx;
+		srv->shared.ssl_ctx = srv->tls_fresh;
+		uv_mutex_unlock(&srv->shared.tls_lock);
+		SSL_CTX_free(old);
+		log_info("SIGHUP: the certificate and ticket keys above are in "
+		    "use for new connections");
+	} else {
+		log_error("SIGHUP: the new certificate, key or ticket keys did "
+		    "not load (above); keeping the ones in use");
+	}
+	srv->tls_fresh = NULL;
+	if (srv->tls_again && !srv->stopping) {
+		srv->tls_again = false;
+		reload_tls(srv);
+	}
+}
+
+static void reload_tls(struct server *srv)
+{
+	if (srv->tls_building) {
+		srv->tls_again = true;   /* the files may have changed since */
+		return;
+	}
+	srv->tls_work.data = srv;
+	if (uv_queue_work(&srv->workers[0].loop, &srv->tls_work, build_tls,
+	    built_tls) == 0)
+		srv->tls_building = true;
+}
+
+/* The reloader reloads the capsule on SIGHUP; this reloads the TLS
+ * context. Once a stop has begun, it only keeps the signal from killing
+ * the process mid-drain. */
 static void on_sighup(uv_signal_t *sig, int signum)
 {
 	(void)signum;
 	struct server *srv = sig->data;
 	if (srv->stopping)
 		log_info("SIGHUP: stopping; reload ignored");
+	else if (srv->shared.ssl_ctx)
+		reload_tls(srv);
 }
 
 /* One line tests and operators can read instead of guessing from RSS. */
@@ -591,6 +646,7 @@ int server_run(const struct config *given)
 	srv->cfg = &srv->config;
 	const struct config *cfg = srv->cfg;
 	srv->shared.cfg = cfg;
+	uv_mutex_init(&srv->shared.tls_lock);
 	atomic_init(&srv->accept_errors, 0);
 	srv->nworkers = cfg->workers ? cfg->workers : uv_available_parallelism();
 	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
@@ -679,6 +735,7 @@ done:
 	signal(SIGUSR1, SIG_IGN);
 	free(srv->workers);
 	SSL_CTX_free(srv->shared.ssl_ctx);
+	uv_mutex_destroy(&srv->shared.tls_lock);
 	clients_free(srv->shared.clients);
 	swap_free(srv->shared.swap);
 	free(srv->capsule);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pollux/pages.h"
+#include "pollux/search.h"
 #include "pollux/snapshot.h"
 #include "pollux/util.h"
 
@@ -19,6 +20,7 @@ struct table {
 struct snapshot {
 	atomic_uint refs;
 	struct site *site;
+	struct search_index *search;
 	struct table tables[2];
 	char **owned;          /* every string and body this snapshot frees */
 	size_t nowned, capowned;
@@ -123,6 +125,17 @@ static void table_seal(struct table *t)
 	}
 }
 
+void snapshot_set_search(struct snapshot *s, struct search_index *idx)
+{
+	search_index_free(s->search);
+	s->search = idx;
+}
+
+const struct search_index *snapshot_search(const struct snapshot *s)
+{
+	return s->search;
+}
+
 void snapshot_seal(struct snapshot *s)
 {
 	table_seal(&s->tables[PROTO_GEMINI]);
@@ -155,6 +168,13 @@ size_t snapshot_page_count(const struct snapshot *s, enum proto p)
 	return n;
 }
 
+const struct page *snapshot_page_at(const struct snapshot *s, enum proto p,
+    size_t i)
+{
+	const struct table *t = &s->tables[p];
+	return i < t->npages ? &t->pages[i] : NULL;
+}
+
 const struct site *snapshot_site(const struct snapshot *s)
 {
 	return s->site;
@@ -167,8 +187,7 @@ struct snapshot *snapshot_build(const struct config *cfg,
 	if (!site)
 		return NULL;
 	struct snapshot *s = snapshot_new(site);
-	pages_gemini(s, site, cfg);
-	pages_gopher(s, site, cfg);
+	site->problems += pages_build(s, site, cfg);
 	snapshot_seal(s);
 	return s;
 }
@@ -199,6 +218,7 @@ void snapshot_free(struct snapshot *s)
 		free(s->tables[p].pages);
 		free(s->tables[p].slots);
 	}
+	search_index_free(s->search);
 	site_free(s->site);
 	free(s);
 	atomic_fetch_sub(&alive, 1);

@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "pollux/log.h"
+#include "pollux/tickets.h"
 #include "pollux/tls.h"
 #include "pollux/util.h"
 
@@ -256,21 +257,9 @@ int tls_check_ciphers(const char *list, bool tls13, char *why,
  * way). One open, so the mode checked is that of the file loaded. */
 static EVP_PKEY *load_key(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		log_error("%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	int fd = open_private(path, "the private key");
+	if (fd < 0)
 		return NULL;
-	}
-	if (st.st_mode & 007) {
-		log_error("%s: the private key has mode %04o, open to other "
-		    "users; refusing to start (chmod o= %s: 0600, or 0640 for "
-		    "a key group)", path, (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		return NULL;
-	}
 	FILE *f = fdopen(fd, "r");
 	if (!f) {
 		log_error("%s: %s", path, strerror(errno));
@@ -284,17 +273,34 @@ static EVP_PKEY *load_key(const char *path)
 	return key;
 }
 
-static void print_fingerprint(SSL_CTX *ctx)
+static void log_digest(const char *label, const unsigned char *md,
+    unsigned n)
 {
-	X509 *cert = SSL_CTX_get0_certificate(ctx);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	if (!cert || !X509_digest(cert, EVP_sha256(), md, &n))
-		return;
-	char hex[EVP_MAX_MD_SIZE * 3 + 1];
+	char hex[EVP_MAX_MD_SIZE * 3 + 1] = "";
 	for (unsigned i = 0; i < n; i++)
 		snprintf(hex + 3 * i, 4, "%02X%s", md[i], i + 1 < n ? ":" : "");
-	log_info("certificate SHA-256 fingerprint: %s", hex);
+	log_info("%s: %s", label, hex);
+}
+
+/* Both fingerprints, labelled: tools show the certificate's, while
+ * Lagrange and Amfora pin and show the SHA-256 of the public key (its
+ * DER SubjectPublicKeyInfo), which survives a renewal with the same key. */
+static void print_fingerprints(SSL_CTX *ctx)
+{
+	X509 *cert = SSL_CTX_get0_certificate(ctx);
+	unsigned char md[EVP_MAX_MD_SIZE], *spki = NULL;
+	unsigned int n = 0;
+	if (!cert)
+		return;
+	if (X509_digest(cert, EVP_sha256(), md, &n))
+		log_digest("certificate SHA-256 fingerprint", md, n);
+	int len = i2d_PUBKEY(X509_get0_pubkey(cert), &spki);
+	if (len > 0 && EVP_Digest(spki, (size_t)len, md, &n, EVP_sha256(),
+	    NULL))
+		log_digest("public key SHA-256 fingerprint (Lagrange, Amfora)",
+		    md, n);
+	OPENSSL_free(spki);
+	ERR_clear_error();
 }
 
 SSL_CTX *tls_context_new(const struct config *cfg)
@@ -359,7 +365,9 @@ SSL_CTX *tls_context_new(const struct config *cfg)
 		log_ssl("the key does not match the certificate");
 		goto fail;
 	}
-	print_fingerprint(ctx);
+	if (tickets_attach(ctx, cfg->ticket_keys, cfg->nticket_keys) < 0)
+		goto fail;
+	print_fingerprints(ctx);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);

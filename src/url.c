@@ -150,14 +150,23 @@ static size_t utf8_decode(const unsigned char *s, unsigned *cp)
 	return n;
 }
 
-void url_encode_path(struct buf *out, const char *path)
+static bool is_hex(int c)
+{
+	return hexval(c) >= 0;
+}
+
+/* Appends s, each ASCII byte kept when keep says so (given the bytes that
+ * follow it), UTF-8 kept unless it is a space or invisible, and the rest
+ * %XX-escaped. */
+static void encode(struct buf *out, const char *str,
+    bool (*keep)(const unsigned char *s))
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *s = (const unsigned char *)path;
+	const unsigned char *s = (const unsigned char *)str;
 	while (*s) {
 		unsigned cp = 0;
 		size_t n = *s < 0x80 ? 1 : utf8_decode(s, &cp);
-		if (n == 1 && path_char(*s)) {
+		if (n == 1 && keep(s)) {
 			buf_putc(out, (char)*s);
 		} else if (n > 1 && !cp_needs_escape(cp)) {
 			buf_put(out, s, n);
@@ -170,6 +179,31 @@ void url_encode_path(struct buf *out, const char *path)
 		}
 		s += n ? n : 1;
 	}
+}
+
+static bool keep_in_path(const unsigned char *s)
+{
+	return path_char(*s);
+}
+
+void url_encode_path(struct buf *out, const char *path)
+{
+	encode(out, path, keep_in_path);
+}
+
+/* What an author's URL may hold as it is: the unreserved and reserved
+ * characters of RFC 3986 (gen-delims and sub-delims), and '%' where it
+ * starts an escape. */
+static bool keep_in_url(const unsigned char *s)
+{
+	if (*s == '%')
+		return is_hex(s[1]) && is_hex(s[2]);
+	return path_char(*s) || (*s != '\0' && strchr("?#[]", *s) != NULL);
+}
+
+void url_encode_link(struct buf *out, const char *url)
+{
+	encode(out, url, keep_in_url);
 }
 
 /* RFC 3986 reg-name characters without percent-escapes: no host we answer

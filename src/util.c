@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pollux/log.h"
 #include "pollux/util.h"
 
 static void oom(size_t n)
@@ -161,6 +162,26 @@ size_t utf8_len(const char *s, size_t n)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			count++;
 	return count;
+}
+
+int open_private(const char *path, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		log_error("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (st.st_mode & 007) {
+		log_error("%s: %s has mode %04o, open to other users; refusing to "
+		    "start (chmod o= %s: 0600, or 0640 for a key group)", path,
+		    what, (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 char *read_file(const char *path, int flags, size_t max, size_t *len)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test against each build variant named on the command line
-# (build/release, build/san): unit tests, golden files, end-to-end tests.
+# (build/release, build/san): unit tests, golden files, page goldens,
+# end-to-end tests.
 # Ends with one line "N passed, N failed" and a non-zero exit on failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -46,6 +47,19 @@ for variant in "$@"; do
 			fi
 		done
 	done
+	# Markdown pollux does not ship (the GFM spec's examples) and its own,
+	# through every writer: no crash, every output well formed.
+	"$PY" tests/spec.py "$variant/render" >"$variant/spec.log" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && head -50 "$variant/spec.log"
+	tail -n 1 "$variant/spec.log" | sed "s|^|spec examples: |"
+	result "$variant:spec" $rc
+	# Every page of the sample capsule against tests/pages/.
+	"$PY" tests/pages/pages.py "$variant/pollux" >"$variant/pages.log" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && head -200 "$variant/pages.log"
+	tail -n 1 "$variant/pages.log" | sed "s|^|pages: |"
+	result "$variant:pages" $rc
 	for e2e in tests/e2e/test_*.py; do
 		[ -f "$e2e" ] || continue
 		sanitized=0
@@ -78,11 +92,18 @@ if [ -n "${FUZZ:-}" ]; then
 	for f in "$FUZZ"/fuzz_*; do
 		[ -x "$f" ] || continue
 		name=${f##*/fuzz_}
+		# The GFM spec's examples join the Markdown seeds (made here from
+		# the spec cmark-gfm installs, never checked in).
+		extra=$FUZZ/spec-$name
+		rm -rf "$extra"
+		[ "$name" = markdown ] && "$PY" tests/spec.py --corpus "$extra" >/dev/null
+		set -- tests/fuzz/corpus/"$name"/*
+		[ -d "$extra" ] && set -- "$@" "$extra"/*
 		# Given files, libFuzzer runs each once instead of fuzzing.
-		"$f" tests/fuzz/corpus/"$name"/* >"$f.log" 2>&1
+		"$f" "$@" >"$f.log" 2>&1
 		rc=$?
 		[ $rc -ne 0 ] && tail -30 "$f.log"
-		echo "fuzz_$name: $(ls tests/fuzz/corpus/"$name" | wc -l) seeds"
+		echo "fuzz_$name: $# seeds"
 		result "$f" $rc
 	done
 fi

@@ -7,8 +7,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "addr.h"
+
 #define MAX_HOSTNAMES 16
 #define MAX_LISTEN 16
+#define MAX_TICKET_KEYS 8
+#define MAX_TRUSTED_PROXIES 16
 
 enum action {
 	ACTION_SERVE,
@@ -39,6 +43,9 @@ struct config {
 	const char *certs_dir;               /* "certs" */
 	const char *ciphers;                 /* TLS 1.2 list; NULL: tls.c's */
 	const char *ciphersuites;            /* TLS 1.3 list; NULL: tls.c's */
+	const char *ticket_keys[MAX_TICKET_KEYS]; /* shared key files; none:
+	                                        a random key, rotated */
+	size_t nticket_keys;
 
 	unsigned max_connections;            /* 4096 */
 	unsigned max_per_ip;                 /* connections from one address;
@@ -53,6 +60,12 @@ struct config {
 	                                        long cuts a response */
 	unsigned response_timeout_ms;        /* a whole response; 0: none */
 	enum log_ip log_ip;                  /* full */
+	bool proxy_protocol;                 /* every connection starts with a
+	                                        PROXY header (v1 or v2) */
+	struct addr_range trusted_proxies[MAX_TRUSTED_PROXIES]; /* peers whose
+	                                        headers are believed; none
+	                                        given: 127.0.0.0/8 and ::1 */
+	size_t ntrusted_proxies;
 	unsigned workers;                    /* threads; 0: one per CPU */
 
 	const char *user;                    /* root drops to this user: "nobody" */

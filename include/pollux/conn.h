@@ -27,7 +27,10 @@ struct conn_stats {
 /* What every connection shares; set up before the workers start. */
 struct conn_shared {
 	const struct config *cfg;
-	SSL_CTX *ssl_ctx;            /* NULL without Gemini */
+	SSL_CTX *ssl_ctx;            /* NULL without Gemini; replaced on
+	                                SIGHUP under tls_lock (a connection's
+	                                SSL holds a reference on its own) */
+	uv_mutex_t tls_lock;
 	struct swap *swap;
 	struct clients *clients;     /* NULL: no per-address limits */
 	struct conn_stats stats;

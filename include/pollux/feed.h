@@ -11,10 +11,17 @@
 struct feed_urls {
 	const char *self;         /* the feed's own URL */
 	const char *alternate;    /* the page the feed mirrors */
+	const char *alternate_type; /* its MIME type */
 	const char *post_prefix;  /* post URL = prefix + slug + suffix */
 	const char *post_suffix;
+	const char *post_type;    /* the MIME type of what a post URL serves */
+	const char *icon;         /* the icon's URL, or NULL */
+	const char *host;         /* the canonical host name, for entry ids */
 };
 
+/* Appends the Atom feed of posts[0..nposts) to out. An entry's id is a
+ * tag: URI (RFC 4151) of the host, the post's date and its slug, the same
+ * over every protocol, so a reader subscribed to both sees a post once. */
 void feed_atom(struct buf *out, const struct site *site, const char *title,
     struct post *const *posts, size_t nposts, const struct feed_urls *urls);
 

@@ -22,6 +22,12 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the file name escaped (it is whatever bytes the capsule's author used). */
 void log_problem(const char *file, unsigned line, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
+
+/* While to is set (NULL ends it), this thread's log_problem lines are
+ * appended to it rather than said; log_problem_lines says them later. */
+struct buf;
+void log_capture(struct buf *to);
+void log_problem_lines(const char *s, size_t n);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* One connection, told when it has ended. */

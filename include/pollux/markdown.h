@@ -1,41 +1,27 @@
-/* markdown.h - the two converters from a post's Markdown (cmark AST) to what
- * each protocol shows: gemtext for Gemini, wrapped plain text for Gopher. */
+/* markdown.h - Markdown into page blocks: the one walk over the cmark tree
+ * that every Markdown text of the capsule (posts, the home page's
+ * introduction, .md pages) goes through, whatever it is written for. */
 #ifndef POLLUX_MARKDOWN_H
 #define POLLUX_MARKDOWN_H
 
 #include <stddef.h>
 
-#include "util.h"
+#include "model.h"
 
-/* Called for every link and image destination. Returns a malloc'd URL to
- * use instead (a link to another post becomes that post's served address),
- * or NULL to keep the destination as written. */
-typedef char *(*link_rewrite_fn)(void *ctx, const char *url);
+/* Says what a link or image destination, as the author wrote it, points
+ * at: returns its kind, with *target set to a malloc'd string the caller
+ * frees (see enum link_to) and *post for links to posts. */
+typedef enum link_to (*link_resolve_fn)(void *ctx, const char *url,
+    char **target, const struct post **post);
 
-struct render_opts {
-	link_rewrite_fn rewrite; /* may be NULL */
+struct link_resolver {
+	link_resolve_fn resolve;    /* NULL: every URL is LINK_URL as written */
 	void *ctx;
 };
 
-/* Appends the gemtext for md[0..len) to out. Lines end with LF. */
-void gemtext_render(const char *md, size_t len, const struct render_opts *o,
-    struct buf *out);
-
-/* Appends md[0..len) as plain text wrapped at GOPHER_TEXT_WIDTH columns, links
- * numbered [n] with a References list at the end. Lines end with LF; the
- * Gopher page builder turns them into CRLF. */
-#define GOPHER_TEXT_WIDTH 70
-void gophertext_render(const char *md, size_t len,
-    const struct render_opts *o, struct buf *out);
-
-/* Gophermap lines, CRLF-terminated. Tabs, CR and LF are removed from
- * display and selector. */
-void gophermap_item(struct buf *out, char type, const char *display,
-    const char *selector, const char *host, unsigned port);
-/* An informational ('i') line; text longer than GOPHER_TEXT_WIDTH is wrapped
- * into several lines at word boundaries. */
-void gophermap_info(struct buf *out, const char *text);
-/* The closing "." line of a menu. */
-void gophermap_end(struct buf *out);
+/* Appends the blocks of md[0..len) to pg. Any bytes are accepted (invalid
+ * UTF-8 is replaced); any depth of nesting is walked without recursion. */
+void markdown_blocks(struct model *pg, const char *md, size_t len,
+    const struct link_resolver *r);
 
 #endif

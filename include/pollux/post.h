@@ -6,6 +6,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A tag as a post names it. */
+struct post_tag {
+	char *name;        /* as shown; owned. Written as in the post, until
+	                      the loader gives it the capsule's first spelling
+	                      of the tag (see capsule.c) */
+	char *path;        /* its path segment, tag_path(name); owned */
+	unsigned line;     /* where the post names it, for messages */
+};
+
+/* An old address of a post (front matter "aliases:"), answered by it. */
+struct post_alias {
+	char *path;        /* as served: '/'-rooted, decoded; owned */
+	unsigned line;
+};
+
 struct post {
 	char *file;        /* path relative to the capsule, for messages */
 	char *text;        /* the whole file, NUL-terminated; owned */
@@ -16,9 +31,17 @@ struct post {
 	char *summary;     /* NULL when absent */
 	char *slug;        /* NULL until the loader derives it from the name */
 	char *lang;        /* NULL: the site's language */
-	char date[11];     /* YYYY-MM-DD */
-	char **tags;       /* normalised: lowercase, spaces as '-' */
+	char date[11];     /* YYYY-MM-DD as written: the day pages show */
+	char date_rfc3339[26]; /* for feeds: the time as written, with its
+	                          offset, or the day at T00:00:00Z */
+	long long date_epoch;  /* for sorting: seconds since 1970, UTC */
+	char updated[11];  /* the same three for updated:, "" when not set */
+	char updated_rfc3339[26];
+	long long updated_epoch;
+	struct post_tag *tags; /* in the order written, one per path */
 	size_t ntags;
+	struct post_alias *aliases;
+	size_t naliases;
 	unsigned read_time; /* minutes; 0 means "compute from the words" */
 	bool draft;
 
@@ -42,9 +65,23 @@ struct fm_error {
 int frontmatter_parse(const char *text, size_t len, struct post *p,
     struct fm_error *err);
 
-/* Normalises a tag in place (lowercase, spaces to '-'); returns 0, or -1 when
- * the result is not safe as one path segment. */
-int tag_normalise(char *tag);
+/* The path segment of the tag name (UTF-8), malloc'd: letters and digits
+ * folded as search_fold_char folds them (lower case, accents off, Latin
+ * letters as ASCII, other scripts as they are); '+' spelled "plus"; '#'
+ * after a letter and ending a word spelled "sharp" (C#, F#); anything else
+ * a '-' between words, never two, none at either end. "C++" is
+ * "c-plus-plus", "Émigré" "emigre", "node.js" "node-js", "PKCS#11"
+ * "pkcs-11". NULL when no letter or digit is left. Front matter refuses a
+ * path longer than TAG_PATH_MAX bytes. */
+#define TAG_PATH_MAX 100
+char *tag_path(const char *name);
+
+/* An old address as written in "aliases:" or site.yaml's redirects, as
+ * the path a request for it names: relative to dir ("/posts/") unless it
+ * starts with '/', escapes decoded, dot segments removed. Returns a
+ * malloc'd path, or NULL with *why set (a URL, a query, a control
+ * character, a dotfile, a path above the root or too long). */
+char *alias_path(const char *written, const char *dir, const char **why);
 /* True when s is usable as a slug/tag in a path: [a-z0-9._-], not starting
  * with '.' or '-', 1..100 bytes. */
 bool path_segment_safe(const char *s);

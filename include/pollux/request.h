@@ -20,15 +20,20 @@ struct request_ctx {
 };
 
 /* The answer to one request: head then body, sent back to back. head and
- * body point into the snapshot or into small[]; nothing to free. */
+ * body point into the snapshot, into small[], or (a search's results, the
+ * one page made per request) into owned, which whoever holds the reply
+ * frees with reply_free once it is sent. */
 struct reply {
 	const char *head;
 	size_t head_len;
 	const char *body;
 	size_t body_len;
 	int status;              /* Gemini status, or for Gopher 20 / 51 / 59 */
+	char *owned;             /* NULL, or a body made for this request */
 	char small[REQUEST_READ_MAX + 128];
 };
+
+void reply_free(struct reply *r);
 
 /* req[0..len) is every byte read: the line with its terminator when one
  * arrived (the server stops at the first LF), else what came before EOF or

@@ -8,9 +8,22 @@
 #include "post.h"
 
 struct tag {
-	char *name;
+	char *name;            /* as shown: the spelling of the oldest post
+	                          that has the tag ("C++") */
+	char *path;            /* its path segment, tag_path(name) */
 	struct post **posts;   /* newest first; pointers into site.posts */
 	size_t nposts;
+};
+
+/* A path that moved: a post's alias, or one of site.yaml's redirects. */
+struct redirect {
+	char *from;            /* the old path as a request names it, decoded */
+	char *to;              /* site.yaml's target as written (a capsule
+	                          path); NULL for an alias */
+	const struct post *post;  /* an alias's post; NULL for a redirect */
+	const char *file;      /* where it is written: the post's file or
+	                          "site.yaml"; for messages */
+	unsigned line;
 };
 
 struct static_file {
@@ -22,13 +35,17 @@ struct static_file {
 struct site {
 	char *dir;             /* the capsule folder */
 	char *title, *author, *description, *lang; /* lang defaults to "en" */
+	char *icon;            /* the feeds' icon as written: a path or a URL */
+	unsigned icon_line;    /* its line in site.yaml */
 	char *intro;           /* index.md as Markdown, or NULL */
 	size_t intro_len;
 
 	struct post *posts;    /* published only, newest first (ties: by slug) */
 	size_t nposts;
-	struct tag *tags;      /* sorted by name */
+	struct tag *tags;      /* sorted by path */
 	size_t ntags;
+	struct redirect *redirects; /* sorted by from, each from once */
+	size_t nredirects;
 	char **dirs;           /* served subdirectories of static files, "/images/" */
 	size_t ndirs;
 	struct static_file *files; /* sorted by path */
@@ -39,6 +56,9 @@ struct site {
 
 	unsigned problems;     /* reported and skipped items */
 	unsigned drafts;       /* drafts seen and withheld */
+	char **notes;          /* "FILE:LINE: ..." lines for --check that are
+	                          no problem (two spellings of one tag) */
+	size_t nnotes;
 
 	/* Lookup indexes for links between posts (capsule.c's own). */
 	struct post **by_slug, **by_stem;
@@ -58,5 +78,9 @@ void site_free(struct site *s);
  * "./other.md", "/posts/other.md", "2026-01-02-other.md", or a slug.
  * Returns NULL when no post matches. */
 const struct post *site_find_post_link(const struct site *s, const char *url);
+
+/* The redirect whose from is path, or NULL. */
+const struct redirect *site_find_redirect(const struct site *s,
+    const char *path);
 
 #endif

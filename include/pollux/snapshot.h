@@ -22,6 +22,7 @@ struct page {
 };
 
 struct snapshot;
+struct search_index;
 
 /* Loads the capsule named by cfg and renders every page for both protocols.
  * prev is the site served now (NULL at start): see capsule_load. Returns
@@ -30,6 +31,10 @@ struct snapshot *snapshot_build(const struct config *cfg,
     const struct site *prev);
 const struct site *snapshot_site(const struct snapshot *s);
 size_t snapshot_page_count(const struct snapshot *s, enum proto p);
+/* The i-th page added (replaced ones included), or NULL past the last: for
+ * tests that compare two snapshots page by page. */
+const struct page *snapshot_page_at(const struct snapshot *s, enum proto p,
+    size_t i);
 
 /* Exact lookup of a normalised path. NULL when there is no such page. */
 const struct page *snapshot_find(const struct snapshot *s, enum proto p,
@@ -57,7 +62,12 @@ void snapshot_add_borrowed(struct snapshot *s, enum proto p, const char *path,
 /* Gemini: a directory asked without its slash answers 31 to target. */
 void snapshot_add_redirect(struct snapshot *s, enum proto p, const char *path,
     const char *target);
-/* Finishes construction (builds the lookup tables). */
+/* The search index of the posts (taken over; the snapshot frees it). */
+void snapshot_set_search(struct snapshot *s, struct search_index *idx);
+const struct search_index *snapshot_search(const struct snapshot *s);
+/* Finishes construction (builds the lookup tables). A builder may seal
+ * early to look up what it has added, then add more and seal again; pages
+ * added since the last seal are not found until the next. */
 void snapshot_seal(struct snapshot *s);
 
 #endif

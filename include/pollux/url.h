@@ -54,4 +54,12 @@ struct buf;
  * (gemtext is UTF-8, and readers see a name they can read). */
 void url_encode_path(struct buf *out, const char *path);
 
+/* Appends url (a URL as an author wrote it, UTF-8) to out in a form a
+ * link line can carry: what RFC 3986 allows in a URL stays (its escapes
+ * too), and space, controls, the ASCII it forbids ('"', '<', '>', '\\',
+ * '^', '`', '{', '|', '}'), a '%' that starts no escape, bytes that are not
+ * UTF-8 and the Unicode spaces and invisible characters are
+ * %XX-escaped. Encoding it again changes nothing. */
+void url_encode_link(struct buf *out, const char *url);
+
 #endif

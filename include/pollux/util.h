@@ -45,6 +45,13 @@ bool utf8_valid(const char *s, size_t n);
 /* Display width budget helper: number of code points in s[0..n). */
 size_t utf8_len(const char *s, size_t n);
 
+/* Opens a secret (a key) for reading, refused when other users may read
+ * or change it: group read is fine (Debian's ssl-cert group gives daemons
+ * their keys that way). One open, so the mode checked is the file read.
+ * Returns the descriptor, or -1 after saying why (what names the file's
+ * role: "the private key"). */
+int open_private(const char *path, const char *what);
+
 /* Reads a whole regular file (at most max bytes) into a NUL-terminated
  * buffer the caller frees; flags are added to open(2)'s (O_NOFOLLOW).
  * Returns NULL and sets errno on failure (EFBIG when too big, EISDIR when

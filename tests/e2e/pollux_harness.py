@@ -77,6 +77,17 @@ class Pollux:
     def __init__(self, capsule, *args, ipv6=True, chroot_capsule=False,
                  chroot=None):
         self.tmp = tempfile.mkdtemp(prefix="pollux-e2e-")
+        self.out = open(os.path.join(self.tmp, "stdout"), "w+b")
+        self.err = open(os.path.join(self.tmp, "stderr"), "w+b")
+        # free_port() only finds a port free a moment ago: another test
+        # run beside this one may take it first, and pollux refuses a port
+        # another process holds. Then start again on other ports.
+        for attempt in range(5):
+            if self._start(capsule, args, ipv6, chroot_capsule, chroot):
+                return
+        raise RuntimeError("pollux exited: " + self.stderr())
+
+    def _start(self, capsule, args, ipv6, chroot_capsule, chroot):
         self.gemini_port = free_port()
         self.gopher_port = free_port()
         listen = ["--listen", "127.0.0.1"] + (["--listen", "::1"] if ipv6 else [])
@@ -92,21 +103,23 @@ class Pollux:
             env["ASAN_OPTIONS"] = "detect_leaks=0"
         elif SANITIZED:
             cmd += ["--chroot", "/"]
-        self.out = open(os.path.join(self.tmp, "stdout"), "w+b")
-        self.err = open(os.path.join(self.tmp, "stderr"), "w+b")
+        for f in (self.out, self.err):
+            f.seek(0)
+            f.truncate()
         self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err,
                                      env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if "Address already in use" in self.stderr():
+                    return False
                 raise RuntimeError("pollux exited: " + self.stderr())
-            try:
-                for port in (self.gemini_port, self.gopher_port):
-                    socket.create_connection(("127.0.0.1", port), 1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("pollux did not start listening")
+            # Said once the ports are ours and the capsule is loaded; a
+            # probe connection could reach another process on the port.
+            if "pollux: serving " in self.stderr():
+                return True
+            time.sleep(0.05)
+        raise RuntimeError("pollux did not start: " + self.stderr())
 
     def stdout(self):
         self.out.flush()
@@ -173,6 +186,17 @@ class Pollux:
         self.err.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         return rc
+
+
+def wait_for(pred, timeout=20):
+    """True once pred() is; False after timeout seconds (generous: the
+    machine may be loaded, and a test waits only as long as it must)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def wait_for_stats(srv, timeout=TIMEOUT, **want):

@@ -91,7 +91,9 @@ class SampleCapsule(unittest.TestCase):
 
     def test_gopher_post_is_wrapped_text(self):
         _, out, _ = dump("gopher://localhost/1/posts/")
-        sels = [l.split("\t")[1] for l in menu_lines(out) if l[0] == "0"]
+        # Each post's menu (type 1) has its text at /posts/SLUG.txt.
+        sels = [l.split("\t")[1][:-1] + ".txt" for l in menu_lines(out)
+                if l[0] == "1" and l.split("\t")[1].startswith("/posts/")]
         self.assertGreaterEqual(len(sels), 8)
         for sel in sels:
             rc, text, _ = dump("gopher://localhost/0" + sel)
@@ -111,7 +113,11 @@ class SampleCapsule(unittest.TestCase):
             self.assertEqual(feed.feed.title, "Engineering Thoughts")
             self.assertGreaterEqual(len(feed.entries), 8)
             for e in feed.entries:
-                self.assertTrue(e.link.startswith(prefix), e.link)
+                # feedparser's e.link is only an HTML alternate; ours is
+                # typed text/gemini or text/plain.
+                alt = [l for l in e.links if l.rel == "alternate"]
+                self.assertEqual(len(alt), 1, e.links)
+                self.assertTrue(alt[0].href.startswith(prefix), alt[0].href)
                 self.assertTrue(e.id)
                 self.assertTrue(e.updated)
                 self.assertTrue(e.title)
@@ -168,6 +174,36 @@ class BrokenCapsule(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertIn(b"=> /posts/good.gmi 2025-01-01 Good", out)
         self.assertNotIn(b"Bad", out)
+
+    def test_date_times_sort_and_reach_the_feed(self):
+        # Three posts on one day: sorted by their times (offsets counted),
+        # and the feed carries each time with its offset, and updated:.
+        self.put("posts/morning.md", "---\ntitle: Morning\n"
+                 "date: 2026-03-28T08:00:00Z\n---\nx\n")
+        self.put("posts/india.md", "---\ntitle: India\n"
+                 "date: 2026-03-28T10:30:00+05:30\n"
+                 "updated: 2026-04-02 09:00:00 +0200\n---\nx\n")
+        self.put("posts/midnight.md", "---\ntitle: Midnight\n"
+                 "date: 2026-03-28\n---\nx\n")
+        rc, out, err = pollux("--check", capsule=self.dir)
+        self.assertEqual(rc, 0, err)
+        rc, out, _ = dump("gemini://localhost/posts/", self.dir)
+        titles = re.findall(r"^=> \S+ 2026-03-28 (\w+)$", out.decode(), re.M)
+        # India's 10:30+05:30 is 05:00 UTC: after midnight, before 08:00.
+        self.assertEqual(titles, ["Morning", "India", "Midnight"])
+        rc, out, _ = dump("gemini://localhost/atom.xml", self.dir)
+        feed = feedparser.parse(out.split(b"\r\n", 1)[1])
+        self.assertFalse(feed.bozo, feed.get("bozo_exception"))
+        entries = {e.title: e for e in feed.entries}
+        self.assertIn("<published>2026-03-28T10:30:00+05:30</published>",
+                      out.decode())
+        india = entries["India"]
+        self.assertEqual(tuple(india.published_parsed)[:5], (2026, 3, 28, 5, 0))
+        self.assertEqual(tuple(india.updated_parsed)[:5], (2026, 4, 2, 7, 0))
+        self.assertEqual(tuple(entries["Midnight"].updated_parsed)[:4],
+                         (2026, 3, 28, 0))
+        # The feed was last updated when India was.
+        self.assertEqual(tuple(feed.feed.updated_parsed)[:5], (2026, 4, 2, 7, 0))
 
     def test_problems_never_print_raw_control_characters(self):
         # Names with terminal escapes, a next-line or a right-to-left

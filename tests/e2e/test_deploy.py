@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pollux_harness import Pollux, gemini, gopher, run  # noqa: E402
+from pollux_harness import Pollux, gemini, gopher, run, wait_for  # noqa: E402
 
 POST = "---\ntitle: \"%s\"\ndate: %s\ntags: [live]\n---\n%s\n"
 SECRET = b"root-only secret"
@@ -27,14 +27,6 @@ def put(root, rel, data, mode=0o644):
     os.chmod(path + ".tmp", mode)
     os.rename(path + ".tmp", path)
 
-
-def wait_for(pred, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def capsule_with_traps(root):

@@ -20,7 +20,8 @@ from unittest import mock
 sys.path.insert(0, os.path.dirname(__file__))
 import pollux_harness  # noqa: E402
 from pollux_harness import (POLLUX, SANITIZED, Pollux, client_context,  # noqa: E402
-                            connect_many, gopher, run, write_capsule)
+                            connect_many, gopher, run, wait_for,
+                            write_capsule)
 
 QUIET = ("--request-timeout", "60000", "--handshake-timeout", "60000")
 
@@ -43,14 +44,6 @@ def new_capsule(title=None):
     open_to_all(root)
     return root
 
-
-def wait_for(pred, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def start(capsule, *args, preexec=None, stdout=None):

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pollux_harness import (POLLUX, Pollux, gemini, gopher, run,  # noqa: E402
+from pollux_harness import (POLLUX, Pollux, gemini, gopher, run, wait_for,  # noqa: E402
                             write_capsule)
 
 POST = "---\ntitle: \"%s\"\ndate: %s\ntags: [live]\n---\n%s\n"
@@ -37,14 +37,6 @@ def write(path, text):
     os.chmod(tmp, 0o644)
     os.rename(tmp, path)   # as editors do: the post is never half written
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class Reload(unittest.TestCase):

@@ -21,7 +21,10 @@ static struct snapshot *fuzz_snapshot(void)
 	config_defaults(&fuzz_cfg);
 	char *argv[] = {"fuzz", NULL};
 	config_parse_args(&fuzz_cfg, 1, argv);
-	s = snapshot_new(xcalloc(1, sizeof(struct site)));
+	struct site *site = xcalloc(1, sizeof *site);
+	site->title = xstrdup("Fuzz");
+	site->lang = xstrdup("en");
+	s = snapshot_new(site);
 	for (int p = PROTO_GEMINI; p <= PROTO_GOPHER; p++) {
 		const char *head = p == PROTO_GEMINI ? "20 text/gemini\r\n" : "";
 		snapshot_add(s, p, "/", head, xstrdup("home"), 4);

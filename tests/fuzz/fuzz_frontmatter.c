@@ -15,6 +15,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!p.title || !p.body || p.body < text || p.body + p.body_len >
 		    text + size)
 			abort();
+		/* A tag's path is one path segment; an old path is a path. */
+		for (size_t i = 0; i < p.ntags; i++)
+			if (!p.tags[i].path[0] || strchr(p.tags[i].path, '/') ||
+			    p.tags[i].path[0] == '-' || p.tags[i].path[0] == '.')
+				abort();
+		for (size_t i = 0; i < p.naliases; i++)
+			if (p.aliases[i].path[0] != '/' ||
+			    strstr(p.aliases[i].path, "/."))
+				abort();
 	} else if (err.line == 0 || !err.msg[0]) {
 		abort();   /* every error names a line and says why */
 	}

@@ -12,5 +12,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.head_len < 3 || r.head[r.head_len - 2] != '\r' ||
 	    r.head[r.head_len - 1] != '\n')
 		abort();
+	reply_free(&r);
 	return 0;
 }

@@ -10,5 +10,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gopher_respond(s, &fuzz_cfg, &ctx, (const char *)data, size, &r);
 	if (r.body_len == 0 && r.head_len == 0)
 		abort();   /* never a silent close */
+	reply_free(&r);
 	return 0;
 }

@@ -70,11 +70,19 @@ static void loads_good_posts_newest_first(void **state)
 	assert_string_equal(s->posts[0].slug, "custom-slug");
 	assert_string_equal(s->posts[1].slug, "older");
 	assert_int_equal(s->posts[1].read_time, 1);
+	/* One tag for "Linux" and "linux", shown as the older post spells
+	 * it, in every post; the other spelling is a note, not a problem. */
 	assert_int_equal(s->ntags, 2);
-	assert_string_equal(s->tags[0].name, "linux");
+	assert_string_equal(s->tags[0].name, "Linux");
+	assert_string_equal(s->tags[0].path, "linux");
 	assert_int_equal(s->tags[0].nposts, 2);
 	assert_ptr_equal(s->tags[0].posts[0], &s->posts[0]);
-	assert_string_equal(s->tags[1].name, "retail-tech");
+	assert_string_equal(s->posts[0].tags[0].name, "Linux");
+	assert_string_equal(s->tags[1].name, "Retail Tech");
+	assert_string_equal(s->tags[1].path, "retail-tech");
+	assert_int_equal(s->nnotes, 1);
+	assert_non_null(strstr(s->notes[0], "posts/2026-03-04-newer.md:4: note: "
+	    "tag \"linux\" is the tag \"Linux\" (/tags/linux/)"));
 	site_free(s);
 }
 
@@ -318,6 +326,45 @@ static void bad_site_yaml_is_reported(void **state)
 	site_free(s);
 }
 
+static void redirects_and_aliases(void **state)
+{
+	(void)state;
+	put("site.yaml", "title: T\nicon: /images/icon.png\nredirects:\n"
+	    "  - from: /old-about.gmi\n    to: /about.gmi\n"
+	    "  - from: /2019/\n    to: /posts/\n"
+	    "  - from: /x\n"                              /* line 8: no to */
+	    "  - from: gemini://elsewhere/\n    to: /\n"  /* line 9: a URL */
+	    "  - from: /y\n    to: /z\n    why: because\n" /* line 11 */
+	    "  - from: /2019/\n    to: /tags/\n");        /* line 14: twice */
+	put("posts/2025-01-01-a.md", POST("A", "2025-01-01",
+	    "aliases: [/2019/, /posts/a-old.gmi]\n"));
+	put("posts/2025-02-01-b.md", POST("B", "2025-02-01",
+	    "aliases:\n  - /posts/a-old.gmi\n  - /b-old/\n"));
+	struct site *s = capsule_load(root, NULL);
+	assert_non_null(s);
+	assert_string_equal(s->icon, "/images/icon.png");
+	assert_int_equal(s->icon_line, 2);
+	/* Problems: lines 8, 9 and 11; /2019/ twice in site.yaml and once
+	 * in a.md; /posts/a-old.gmi in a.md after b.md (newer, first). */
+	assert_int_equal(s->problems, 6);
+	assert_int_equal(s->nredirects, 4);
+	const struct redirect *r = site_find_redirect(s, "/2019/");
+	assert_non_null(r);
+	assert_string_equal(r->to, "/posts/");
+	assert_null(r->post);
+	assert_string_equal(r->file, "site.yaml");
+	assert_int_equal(r->line, 6);
+	r = site_find_redirect(s, "/posts/a-old.gmi");
+	assert_non_null(r);
+	assert_null(r->to);
+	assert_string_equal(r->post->title, "B");
+	assert_int_equal(r->line, 5);
+	assert_non_null(site_find_redirect(s, "/b-old/"));
+	assert_non_null(site_find_redirect(s, "/old-about.gmi"));
+	assert_null(site_find_redirect(s, "/b-old"));
+	site_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unreadable_again_fails_the_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_folder_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_site_yaml_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(redirects_and_aliases, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

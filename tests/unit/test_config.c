@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include "pollux/config.h"
 
 static char path[64];
@@ -105,6 +108,61 @@ static void config_file_and_flags_win(void **state)
 	unlink(path);
 }
 
+static bool trusts(const struct config *c, const char *ip)
+{
+	struct sockaddr_storage ss = {0};
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, ip, &a->sin6_addr);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		inet_pton(AF_INET, ip, &a->sin_addr);
+	}
+	for (size_t i = 0; i < c->ntrusted_proxies; i++)
+		if (addr_range_contains(&c->trusted_proxies[i],
+		    (struct sockaddr *)&ss))
+			return true;
+	return false;
+}
+
+static void proxy_options(void **state)
+{
+	(void)state;
+	struct config c;
+	char *none[] = {"pollux", NULL};
+	assert_int_equal(parse(&c, 1, none), 0);
+	assert_false(c.proxy_protocol);
+	assert_true(trusts(&c, "127.0.0.9"));
+	assert_true(trusts(&c, "::1"));
+	assert_false(trusts(&c, "192.0.2.1"));
+
+	char *argv[] = {"pollux", "--proxy-protocol", "--trusted-proxy",
+	    "192.0.2.0/24", "--trusted-proxy", "2001:db8::1", NULL};
+	assert_int_equal(parse(&c, 6, argv), 0);
+	assert_true(c.proxy_protocol);
+	assert_int_equal(c.ntrusted_proxies, 2);
+	assert_true(trusts(&c, "192.0.2.200"));
+	assert_true(trusts(&c, "2001:db8::1"));
+	assert_false(trusts(&c, "127.0.0.1"));   /* the default is replaced */
+
+	char *bad[] = {"pollux", "--trusted-proxy", "192.0.2.0/33", NULL};
+	assert_int_equal(parse(&c, 3, bad), -1);
+
+	write_conf("proxy-protocol on\ntrusted-proxy 10.0.0.0/8\n");
+	char *file[] = {"pollux", "-c", path, NULL};
+	assert_int_equal(parse(&c, 3, file), 0);
+	assert_true(c.proxy_protocol);
+	assert_true(trusts(&c, "10.1.2.3"));
+	unlink(path);
+	free(c.config_text);
+	write_conf("proxy-protocol maybe\n");
+	assert_int_equal(parse(&c, 3, file), -1);
+	unlink(path);
+	free(c.config_text);
+}
+
 static void config_file_errors(void **state)
 {
 	(void)state;
@@ -168,6 +226,7 @@ int main(void)
 		cmocka_unit_test(bad_flags),
 		cmocka_unit_test(config_file_and_flags_win),
 		cmocka_unit_test(config_file_errors),
+		cmocka_unit_test(proxy_options),
 		cmocka_unit_test(connection_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

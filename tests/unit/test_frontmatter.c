@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pollux/post.h"
@@ -41,10 +42,14 @@ static void every_field(void **state)
 	assert_string_equal(p.title, "ESP32 + mmWave: People Counting");
 	assert_string_equal(p.summary, "One line.");
 	assert_string_equal(p.date, "2026-03-28");
+	/* Names as written (the first of two spellings), paths folded. */
 	assert_int_equal(p.ntags, 3);
-	assert_string_equal(p.tags[0], "iot");
-	assert_string_equal(p.tags[1], "esp32");
-	assert_string_equal(p.tags[2], "retail-tech");
+	assert_string_equal(p.tags[0].name, "IoT");
+	assert_string_equal(p.tags[0].path, "iot");
+	assert_int_equal(p.tags[0].line, 5);
+	assert_string_equal(p.tags[1].path, "esp32");
+	assert_string_equal(p.tags[2].name, "Retail Tech");
+	assert_string_equal(p.tags[2].path, "retail-tech");
 	assert_int_equal(p.read_time, 14);
 	assert_false(p.draft);
 	assert_string_equal(p.slug, "esp32-radar");
@@ -62,12 +67,43 @@ static void tag_syntaxes(void **state)
 	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\ntags:\n  - Linux\n"
 	    "  - networking\n---\n", &p, &err), 0);
 	assert_int_equal(p.ntags, 2);
-	assert_string_equal(p.tags[0], "linux");
+	assert_string_equal(p.tags[0].path, "linux");
+	assert_int_equal(p.tags[1].line, 6);
 	post_clear(&p);
 	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\n"
 	    "tags: \"linux, networking ,, performance\"\n---\n", &p, &err), 0);
 	assert_int_equal(p.ntags, 3);
-	assert_string_equal(p.tags[2], "performance");
+	assert_string_equal(p.tags[2].path, "performance");
+	post_clear(&p);
+	/* Any text: the issue's five, and spaces inside a name kept as one. */
+	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\n"
+	    "tags: [C++, \"C#\", Émigré, node.js, \"machine   learning\"]\n"
+	    "---\n", &p, &err), 0);
+	assert_int_equal(p.ntags, 5);
+	static const char *const names[] = {"C++", "C#", "Émigré", "node.js",
+	    "machine learning"};
+	static const char *const paths[] = {"c-plus-plus", "c-sharp", "emigre",
+	    "node-js", "machine-learning"};
+	for (size_t i = 0; i < 5; i++) {
+		assert_string_equal(p.tags[i].name, names[i]);
+		assert_string_equal(p.tags[i].path, paths[i]);
+	}
+	post_clear(&p);
+	/* Old addresses: a list or one path; relative to /posts/. */
+	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\naliases:\n"
+	    "  - /posts/old-name.gmi\n  - /2024/05/old-name/\n  - older.gmi\n"
+	    "  - /posts/old-name.gmi\n  - /a%20b/../caf%C3%A9\n---\n", &p, &err),
+	    0);
+	assert_int_equal(p.naliases, 4);
+	assert_string_equal(p.aliases[0].path, "/posts/old-name.gmi");
+	assert_int_equal(p.aliases[0].line, 5);
+	assert_string_equal(p.aliases[1].path, "/2024/05/old-name/");
+	assert_string_equal(p.aliases[2].path, "/posts/older.gmi");
+	assert_string_equal(p.aliases[3].path, "/café");
+	post_clear(&p);
+	assert_int_equal(parse("---\ntitle: t\ndate: 2025-01-01\n"
+	    "aliases: /old/\n---\n", &p, &err), 0);
+	assert_int_equal(p.naliases, 1);
 	post_clear(&p);
 }
 
@@ -86,6 +122,67 @@ static void crlf_bom_and_dots(void **state)
 	assert_int_equal(parse("---\ntitle: t\ndate: 2026-03-28T10:00:00Z\n---\n",
 	    &p, &err), 0);
 	assert_string_equal(p.date, "2026-03-28");
+	post_clear(&p);
+}
+
+/* Dates and date-times as Hugo and Jekyll write them: the day as written,
+ * the feed's RFC 3339 stamp with its offset, and UTC seconds to sort by. */
+static void dates_and_times(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *day, *stamp;
+		long long epoch;
+	} ok[] = {
+		{"2026-03-28", "2026-03-28", "2026-03-28T00:00:00Z", 1774656000},
+		{"2026-03-28T10:30:00+05:30", "2026-03-28",
+		    "2026-03-28T10:30:00+05:30", 1774674000},
+		{"2026-03-28t10:30:00.123456z", "2026-03-28",
+		    "2026-03-28T10:30:00Z", 1774693800},
+		{"2026-03-28 10:30", "2026-03-28", "2026-03-28T10:30:00Z",
+		    1774693800},
+		{"2016-02-05 14:10:00 +0100", "2016-02-05",
+		    "2016-02-05T14:10:00+01:00", 1454677800},
+		{"2026-03-28T23:30:00-05:00", "2026-03-28",
+		    "2026-03-28T23:30:00-05:00", 1774758600},
+		{"2024-02-29T00:00:00Z", "2024-02-29", "2024-02-29T00:00:00Z",
+		    1709164800},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		char text[200];
+		struct post p;
+		struct fm_error err;
+		snprintf(text, sizeof text, "---\ntitle: t\ndate: %s\n"
+		    "updated: %s\n---\n", ok[i].in, ok[i].in);
+		assert_int_equal(parse(text, &p, &err), 0);
+		assert_string_equal(p.date, ok[i].day);
+		assert_string_equal(p.date_rfc3339, ok[i].stamp);
+		assert_int_equal(p.date_epoch, ok[i].epoch);
+		assert_string_equal(p.updated_rfc3339, ok[i].stamp);
+		post_clear(&p);
+	}
+	static const char *bad[] = {"2026-03-28T24:00:00Z", "2026-03-28T10:60",
+	    "2026-03-28T10:30:61Z", "2026-03-28T10:30:00+24:00",
+	    "2026-03-28T10:30:00+05:60", "2026-03-28T10", "2026-03-28T",
+	    "2026-03-28T10:30:00+0530x", "2026-3-28",
+	    "2026-02-29", "1969-12-31", "2026-03-28 10:30:00 UTC"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char text[200];
+		struct post p;
+		struct fm_error err;
+		snprintf(text, sizeof text, "---\ntitle: t\ndate: %s\n---\n",
+		    bad[i]);
+		assert_int_equal(parse(text, &p, &err), -1);
+		assert_int_equal(err.line, 3);
+		assert_non_null(strstr(err.msg, "not a real date"));
+		post_clear(&p);
+	}
+	/* updated: before date is a mistake worth saying. */
+	struct post p;
+	struct fm_error err;
+	assert_int_equal(parse("---\ntitle: t\ndate: 2026-03-28T10:00:00Z\n"
+	    "updated: 2026-03-28T09:00:00Z\n---\n", &p, &err), -1);
+	assert_non_null(strstr(err.msg, "before date"));
 	post_clear(&p);
 }
 
@@ -118,8 +215,28 @@ static void bad_cases(void **state)
 		{"---\ntitle: [a, b]\ndate: 2025-01-01\n---\n", 2, "plain text"},
 		{"---\ntitle: a\ntitle: b\ndate: 2025-01-01\n---\n", 3, "twice"},
 		{"---\ntitle: t\ndate: 2025-01-01\ntags: {a: b}\n---\n", 4, "tags must"},
-		{"---\ntitle: t\ndate: 2025-01-01\ntags: [C++]\n---\n", 4, "C++"},
-		{"---\ntitle: t\ndate: 2025-01-01\ntags: [../etc]\n---\n", 4, "not safe"},
+		{"---\ntitle: t\ndate: 2025-01-01\ntags: [\"..\"]\n---\n", 4,
+		    "no letter or digit"},
+		{"---\ntitle: t\ndate: 2025-01-01\ntags:\n  - ok\n  - \"🚀\"\n---\n",
+		    6, "no letter or digit"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: {a: b}\n---\n", 4,
+		    "aliases must"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases:\n  - [x]\n---\n", 5,
+		    "each alias"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [gemini://h/x]\n---\n",
+		    4, "is a URL"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/a?b]\n---\n", 4,
+		    "query"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/../../x]\n---\n", 4,
+		    "above"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/.git/x]\n---\n", 4,
+		    "dotfile"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/a%0Ab]\n---\n", 4,
+		    "control"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/a%ZZ]\n---\n", 4,
+		    "escape"},
+		{"---\ntitle: t\ndate: 2025-01-01\naliases: [/a%FF]\n---\n", 4,
+		    "UTF-8"},
 		{"---\ntitle: t\ndate: 2025-01-01\nread_time: -3\n---\n", 4, "read_time"},
 		{"---\ntitle: t\ndate: 2025-01-01\nread_time: soon\n---\n", 4, "read_time"},
 		{"---\ntitle: t\ndate: 2025-01-01\ndraft: maybe\n---\n", 4, "draft"},
@@ -244,7 +361,7 @@ static void limits(void **state)
 	post_clear(&p);
 	buf_free(&b);
 
-	/* A tag of 64 bytes, then 65 (longer than a safe segment is not). */
+	/* A tag of 64 bytes, then 65; a path over 100 bytes. */
 	char tag[80], *t;
 	memset(tag, 'a', sizeof tag);
 	tag[64] = '\0';
@@ -258,6 +375,25 @@ static void limits(void **state)
 	assert_int_equal(parse(b.data, &p, &err), -1);
 	assert_int_equal(err.line, 4);
 	assert_non_null(strstr(err.msg, "longer than 64 bytes"));
+	post_clear(&p);
+	buf_free(&b);
+	buf_puts(&b, "---\ntitle: t\ndate: 2025-01-01\ntags: [\"");
+	for (int i = 0; i < 21; i++)
+		buf_puts(&b, "+");   /* 21 "plus" and 20 '-': 104 bytes */
+	buf_puts(&b, "\"]\n---\n");
+	assert_int_equal(parse(b.data, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "longer than 100"));
+	post_clear(&p);
+	buf_free(&b);
+
+	/* At most 32 aliases. */
+	buf_puts(&b, "---\ntitle: t\ndate: 2025-01-01\naliases:\n");
+	for (int i = 0; i < 33; i++)
+		buf_printf(&b, "  - /old/%d/\n", i);
+	buf_puts(&b, "---\n");
+	assert_int_equal(parse(b.data, &p, &err), -1);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "more than 32 aliases"));
 	post_clear(&p);
 	buf_free(&b);
 
@@ -293,15 +429,45 @@ static void limits(void **state)
 	}
 }
 
+static void path_is(const char *name, const char *want)
+{
+	char *got = tag_path(name);
+	if (!want) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void tags_and_segments(void **state)
 {
 	(void)state;
-	char t1[] = "  Retail   Tech ", t2[] = "C++", t3[] = "..", t4[] = "-x";
-	assert_int_equal(tag_normalise(t1), 0);
-	assert_string_equal(t1, "retail-tech");
-	assert_int_equal(tag_normalise(t2), -1);
-	assert_int_equal(tag_normalise(t3), -1);
-	assert_int_equal(tag_normalise(t4), -1);
+	path_is("Retail   Tech", "retail-tech");
+	path_is("C++", "c-plus-plus");
+	path_is("c++", "c-plus-plus");
+	path_is("C#", "c-sharp");
+	path_is("F# / .NET", "f-sharp-net");
+	path_is("PKCS#11", "pkcs-11");      /* a number sign, not a sharp */
+	path_is("#rust", "rust");
+	path_is("3#", "3");
+	path_is("+1", "plus-1");
+	path_is("Notepad++", "notepad-plus-plus");
+	path_is("a+b", "a-plus-b");
+	path_is("Émigré", "emigre");
+	path_is("e\xCC\x81migre\xCC\x81", "emigre");   /* combining accents */
+	path_is("Straße", "strasse");
+	path_is("Łódź", "lodz");
+	path_is("node.js", "node-js");
+	path_is("machine learning", "machine-learning");
+	path_is("--x__y..", "x-y");
+	path_is("Москва", "москва");
+	path_is("東京", "東京");
+	path_is("..", NULL);
+	path_is("-", NULL);
+	path_is("", NULL);
+	path_is("🚀", NULL);
 	assert_true(path_segment_safe("pkcs11"));
 	assert_true(path_segment_safe("a.b_c-d"));
 	assert_false(path_segment_safe(""));
@@ -317,6 +483,7 @@ int main(void)
 		cmocka_unit_test(every_field),
 		cmocka_unit_test(tag_syntaxes),
 		cmocka_unit_test(crlf_bom_and_dots),
+		cmocka_unit_test(dates_and_times),
 		cmocka_unit_test(bad_cases),
 		cmocka_unit_test(nul_byte),
 		cmocka_unit_test(huge_and_deep),

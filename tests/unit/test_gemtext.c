@@ -1,5 +1,5 @@
-/* test_gemtext.c - Markdown to gemtext: the rules the golden files do not
- * pin down, and inputs meant to break the converter. */
+/* test_gemtext.c - Markdown through the walker and the gemtext writer: the
+ * rules the golden files do not pin down, and inputs meant to break them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,22 +9,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pollux/gemtext.h"
 #include "pollux/markdown.h"
 #include "pollux/util.h"
 
-static char *rewrite(void *ctx, const char *url)
+static struct post_tag other_tags[] = {{"iot", "iot", 0},
+    {"esp32", "esp32", 0}};
+static struct post other = {.slug = "other", .title = "Other",
+    .date = "2026-01-02", .summary = "# A summary.", .tags = other_tags,
+    .ntags = 2, .read_time = 4};
+
+static enum link_to resolve(void *ctx, const char *url, char **target,
+    const struct post **post)
 {
 	(void)ctx;
-	return strcmp(url, "other.md") == 0 ? xstrdup("/posts/other.gmi") : NULL;
+	*target = NULL;
+	if (strcmp(url, "other.md") != 0)
+		return LINK_URL;
+	*post = &other;
+	return LINK_POST;
 }
 
 static struct buf out;
 
 static const char *gmi(const char *md)
 {
-	struct render_opts o = {rewrite, NULL};
+	struct link_resolver r = {resolve, NULL};
+	struct model *pg = model_new(NULL);
 	buf_free(&out);
-	gemtext_render(md, strlen(md), &o, &out);
+	markdown_blocks(pg, md, strlen(md), &r);
+	gemtext_write(pg, &out);
+	model_free(pg);
 	return out.data ? out.data : "";
 }
 
@@ -100,10 +115,84 @@ static void long_lines_and_bad_tables(void **state)
 	gmi(md.data);
 	assert_int_equal(strchr(out.data, '\n') - out.data, 20000 * 5 - 1);
 	buf_free(&md);
+	/* GFM: no delimiter row, or one that does not match the header,
+	 * and it is no table. */
 	gmi("| a | b |\n| c\n");
 	assert_null(strstr(out.data, "```"));
 	gmi("| a | b | c |\n|---|\n| 1 |\n");
-	assert_non_null(strstr(out.data, "```table\n"));
+	assert_null(strstr(out.data, "```"));
+	/* Short rows get empty cells, long ones lose what is past the
+	 * header. */
+	assert_string_equal(gmi("| a | b | c |\n|---|---|---|\n| 1 |\n"
+	    "| 1 | 2 | 3 | 4 |\n"),
+	    "```table\na | b | c\n--+---+--\n1 |   |\n1 | 2 | 3\n```\n");
+}
+
+static void groups_and_cards(void **state)
+{
+	(void)state;
+	struct model *pg = model_new("Title");
+	model_heading(pg, 2, "Links");
+	model_link(pg, LINK_MENU, "/a/", "A", NULL, 0);
+	model_link(pg, LINK_FOLDER, "/b c/", "B", NULL, 0);
+	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+	model_text(pg, "tight\nand broken", BLOCK_TIGHT);
+	model_link(pg, LINK_POST, "", "Other", &other, BLOCK_CARD);
+	model_link(pg, LINK_POST, "", "Other", &other, BLOCK_CARD);
+	model_link(pg, LINK_POST, "", "Older: Other", &other, BLOCK_NAV);
+	buf_free(&out);
+	gemtext_write(pg, &out);
+	/* Links after links stay together; a card is the dated link, the
+	 * read time and tags, and the summary (made safe as text). */
+	assert_string_equal(out.data, "# Title\n\n## Links\n\n=> /a/ A\n"
+	    "=> /b%20c/ B\n\n=> / Home\ntight\nand broken\n\n"
+	    "=> /posts/other.gmi 2026-01-02 Other\n4 min read · iot, esp32\n"
+	    " # A summary.\n\n"
+	    "=> /posts/other.gmi 2026-01-02 Other\n4 min read · iot, esp32\n"
+	    " # A summary.\n\n"
+	    "=> /posts/other.gmi Older: Other\n");
+	model_free(pg);
+}
+
+static void line_breaks_and_fences(void **state)
+{
+	(void)state;
+	assert_string_equal(gmi("a<br>b<BR/>c\n"), "a\nb\nc\n");
+	/* No line of a table or code block may close it early. */
+	assert_string_equal(gmi("| ``` | x |\n|---|---|\n| y | z |\n"),
+	    "```table\n ``` | x\n----+--\ny   | z\n```\n");
+	assert_string_equal(gmi("```\n```not the end\n````\n"),
+	    "```\n ```not the end\n```\n");
+}
+
+static void html_links(void **state)
+{
+	(void)state;
+	/* A link left open ends with its block; blanks and line ends in an
+	 * address go, as browsers drop them. */
+	assert_string_equal(gmi("<div><a href=\" https://x.example/\n\">open"
+	    "</div>\n"), "=> https://x.example/ open\n");
+	/* </a> closes only what <a> opened. */
+	assert_string_equal(gmi("[md </a>text](https://d.example/) here\n"),
+	    "md text here\n\n=> https://d.example/ md text\n");
+	assert_string_equal(gmi("<a name=x>anchor</a> and <img alt=\"alt only\">"
+	    " <img src=''>\n"), "anchor and alt only\n");
+}
+
+static void generated_links_escaped(void **state)
+{
+	(void)state;
+	struct model *pg = model_new(NULL);
+	model_link(pg, LINK_FILE, "/my notes.txt", "my notes.txt", NULL, 0);
+	model_link(pg, LINK_FILE, "/nb\xc2\xa0sp.txt", "nbsp", NULL, 0);
+	model_link(pg, LINK_URL, "https://x.example/a b|c", "away", NULL, 0);
+	buf_free(&out);
+	gemtext_write(pg, &out);
+	assert_string_equal(out.data, "=> /my%20notes.txt my notes.txt\n"
+	    "=> /nb%C2%A0sp.txt nbsp\n=> https://x.example/a%20b%7Cc away\n");
+	model_free(pg);
+	assert_string_equal(gmi("[doc](<my file.pdf>)\n"),
+	    "=> my%20file.pdf doc\n");
 }
 
 int main(void)
@@ -115,6 +204,10 @@ int main(void)
 		cmocka_unit_test(syntax_is_escaped),
 		cmocka_unit_test(deep_nesting),
 		cmocka_unit_test(long_lines_and_bad_tables),
+		cmocka_unit_test(groups_and_cards),
+		cmocka_unit_test(line_breaks_and_fences),
+		cmocka_unit_test(html_links),
+		cmocka_unit_test(generated_links_escaped),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	buf_free(&out);

@@ -1,5 +1,6 @@
-/* test_gophertext.c - the Gopher text converter (wrapping, references,
- * nesting, odd input) and the gophermap line writers. */
+/* test_gophertext.c - Markdown through the walker and the Gopher writers:
+ * text (wrapping, references, nesting, odd input) and menus (items, info
+ * lines, widths), and the gophermap line writers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,15 +11,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pollux/gophertext.h"
+#include "pollux/layout.h"
 #include "pollux/markdown.h"
 #include "pollux/util.h"
 
-/* Renders md with no rewriting; the caller frees the text. */
-static char *render(const char *md, const struct render_opts *o)
+static const struct gopher_out here = {{"h", 70}, NULL};
+
+/* Renders md with r (NULL: links as written); the caller frees it. */
+static char *render(const char *md, const struct link_resolver *r)
 {
 	struct buf out = {0};
+	struct model *pg = model_new(NULL);
 
-	gophertext_render(md, strlen(md), o, &out);
+	markdown_blocks(pg, md, strlen(md), r);
+	gophertext_write(pg, &here, &out);
+	model_free(pg);
+	char *s = xstrndup(out.data ? out.data : "", out.len);
+	buf_free(&out);
+	return s;
+}
+
+/* The same as a menu. */
+static char *menu(const char *md, const struct link_resolver *r)
+{
+	struct buf out = {0};
+	struct model *pg = model_new(NULL);
+
+	markdown_blocks(pg, md, strlen(md), r);
+	gophermenu_write(pg, &here, &out);
+	model_free(pg);
 	char *s = xstrndup(out.data ? out.data : "", out.len);
 	buf_free(&out);
 	return s;
@@ -42,7 +64,7 @@ static void check_shape(const char *s, size_t max)
 		size_t len = (size_t)(nl - line);
 		if (len > 0)
 			assert_true(line[len - 1] != ' ');
-		if (utf8_len(line, len) > max) {
+		if (text_columns(line, len) > max) {
 			/* Overlong only when it holds one unbreakable word
 			 * (after any indentation or prefix). */
 			const char *p = line;
@@ -69,10 +91,13 @@ static void test_appends(void **state)
 {
 	(void)state;
 	struct buf out = {0};
+	struct model *pg = model_new(NULL);
+	markdown_blocks(pg, "\n\nhi\n", 5, NULL);
 	buf_puts(&out, "HEAD\n");
-	gophertext_render("\n\nhi\n", 5, NULL, &out);
+	gophertext_write(pg, &here, &out);
 	assert_string_equal(out.data, "HEAD\nhi\n");
 	buf_free(&out);
+	model_free(pg);
 }
 
 static void test_wrap_width(void **state)
@@ -133,7 +158,9 @@ static void test_cjk_breaks(void **state)
 	for (int i = 0; i < 100; i++)
 		buf_puts(&md, "\xe6\x97\xa5");	/* 日, no spaces at all */
 	char *s = render(md.data, NULL);
-	assert_int_equal(utf8_len(s, strcspn(s, "\n")), 70);
+	/* Two columns each: 35 on a line, not 70. */
+	assert_int_equal(utf8_len(s, strcspn(s, "\n")), 35);
+	assert_int_equal(text_columns(s, strcspn(s, "\n")), 70);
 	check_shape(s, GOPHER_TEXT_WIDTH);
 	free(s);
 	buf_free(&md);
@@ -163,7 +190,7 @@ static void test_references(void **state)
 	    "![pic](http://p/i.png) ![](http://q/) <http://auto/> "
 	    "<me@x.org> [](http://c/)\n", NULL);
 	assert_string_equal(s,
-	    "a [1] b [2] again [1] [image: pic] [3] [image] [4] http://auto/\n"
+	    "a [1] b [2] again [1] [image: pic] [3] [image: q] [4] http://auto/\n"
 	    "me@x.org [5]\n"
 	    "\n"
 	    "References\n"
@@ -205,22 +232,28 @@ static void test_many_references(void **state)
 	buf_free(&md);
 }
 
-static char *rewrite(void *ctx, const char *url)
+static struct post post = {.slug = "post", .title = "Post",
+    .date = "2026-01-02"};
+
+static enum link_to resolve(void *ctx, const char *url, char **target,
+    const struct post **p)
 {
 	int *calls = ctx;
 	(*calls)++;
-	if (strcmp(url, "post.md") == 0)
-		return strdup("gopher://h/0/posts/post.txt");
-	return NULL;
+	*target = NULL;
+	if (strcmp(url, "post.md") != 0)
+		return LINK_URL;
+	*p = &post;
+	return LINK_POST_TEXT;
 }
 
 static void test_rewrite(void **state)
 {
 	(void)state;
 	int calls = 0;
-	struct render_opts o = { rewrite, &calls };
+	struct link_resolver r = { resolve, &calls };
 	char *s = render("[p](post.md) [q](post.md) ![i](img.png) "
-	    "<https://x/>\n", &o);
+	    "<https://x/>\n", &r);
 	assert_int_equal(calls, 4);
 	assert_string_equal(s, "p [1] q [1] [image: i] [2] https://x/\n\n"
 	    "References\n----------\n\n[1] gopher://h/0/posts/post.txt\n"
@@ -282,10 +315,10 @@ static void test_table(void **state)
 	char *s = render("| a | bb |\n|:-:|---:|\n| ccc | d\\|e |\n| [l](u) |\n",
 	    NULL);
 	assert_string_equal(s,
-	    "      a     bb\n"
-	    "    -----  ---\n"
-	    "     ccc   d|e\n"
-	    "    l [1]\n"
+	    "      a   |  bb\n"
+	    "    ------+----\n"
+	    "     ccc  | d|e\n"
+	    "    l [1] |\n"
 	    "\nReferences\n----------\n\n[1] u\n");
 	free(s);
 	/* A single line, or a line without its pipes, is prose. */
@@ -350,12 +383,15 @@ static void test_odd_bytes(void **state)
 	/* Invalid UTF-8, NUL, CR line ends and our own glue byte. */
 	const char md[] = "a\xff\xfe b\r\nc\rd\x01" "e\0f\n";
 	struct buf out = {0};
-	gophertext_render(md, sizeof md - 1, NULL, &out);
+	struct model *pg = model_new(NULL);
+	markdown_blocks(pg, md, sizeof md - 1, NULL);
+	gophertext_write(pg, &here, &out);
 	assert_true(utf8_valid(out.data, out.len));
 	assert_null(memchr(out.data, '\x01', out.len));
 	assert_null(memchr(out.data, '\0', out.len));
 	check_shape(out.data, GOPHER_TEXT_WIDTH);
 	buf_free(&out);
+	model_free(pg);
 }
 
 static void test_item_escaping(void **state)
@@ -364,6 +400,9 @@ static void test_item_escaping(void **state)
 	struct buf out = {0};
 	gophermap_item(&out, '0', "a\tb\r\nc", "/x\ty\r\n", "host", 70);
 	assert_string_equal(out.data, "0a b  c\t/xy\thost\t70\r\n");
+	buf_free(&out);
+	gophermap_item(&out, 'h', "esc\x1b[2Jape\x7f", "URL:x\x0f", "host", 70);
+	assert_string_equal(out.data, "hesc [2Jape \tURL:x\thost\t70\r\n");
 	buf_free(&out);
 	gophermap_end(&out);
 	assert_string_equal(out.data, ".\r\n");
@@ -374,45 +413,96 @@ static void test_info(void **state)
 {
 	(void)state;
 	struct buf out = {0};
-	gophermap_info(&out, "");
+	gophermap_info(&out, "", 0);
 	assert_string_equal(out.data, "i\t\tnull.host\t1\r\n");
 	buf_free(&out);
-	gophermap_info(&out, "tab\there  kept\r\n");
-	assert_string_equal(out.data, "itab here  kept\t\tnull.host\t1\r\n");
+	gophermap_info(&out, "tab\there  kept\r\n", 16);
+	assert_string_equal(out.data, "itab here  kept  \t\tnull.host\t1\r\n");
 	buf_free(&out);
 }
 
-static void test_info_wrap(void **state)
+/* Every line of a menu: four fields, CRLF; info lines at most 67
+ * columns, display strings of items at most 69. Returns the lines. */
+static size_t check_menu(const char *m)
+{
+	size_t n = strlen(m), lines = 0;
+	assert_true(n >= 3 && strcmp(m + n - 3, ".\r\n") == 0);
+	for (const char *p = m, *e; (e = strstr(p, "\r\n")) && *p != '.';
+	    p = e + 2) {
+		const char *tab = memchr(p, '\t', (size_t)(e - p));
+		assert_non_null(tab);
+		size_t tabs = 0;
+		for (const char *t = p; t < e; t++)
+			tabs += *t == '\t';
+		assert_int_equal(tabs, 3);
+		size_t cols = text_columns(p + 1, (size_t)(tab - p - 1));
+		assert_true(cols <= (*p == 'i' ? GOPHER_INFO_WIDTH :
+		    GOPHER_ITEM_WIDTH));
+		lines++;
+	}
+	return lines;
+}
+
+static void test_menu_wraps_info(void **state)
 {
 	(void)state;
-	struct buf out = {0}, text = {0};
+	struct buf md = {0};
 	for (int i = 0; i < 30; i++)
-		buf_printf(&text, "word%02d ", i);
+		buf_printf(&md, "word%02d ", i);
 	char big[100];
 	memset(big, 'z', 90);
 	big[90] = '\0';
-	buf_printf(&text, "%s end", big);
-	gophermap_info(&out, text.data);
-	/* "wordNN" is 6 columns: 10 fit on a line (69 columns). */
-	const char *expect_first = "iword00 word01 word02 word03 word04 word05 "
-	    "word06 word07 word08 word09\t\tnull.host\t1\r\n";
-	assert_memory_equal(out.data, expect_first, strlen(expect_first));
-	size_t lines = 0;
-	for (char *p = out.data, *e; (e = strstr(p, "\r\n")); p = e + 2) {
-		char *tab = memchr(p, '\t', (size_t)(e - p));
-		assert_non_null(tab);
-		assert_int_equal(*p, 'i');
-		size_t w = utf8_len(p + 1, (size_t)(tab - p - 1));
-		assert_true(w > 0);
-		assert_true(w <= GOPHER_TEXT_WIDTH || w == 90);
-		assert_true(tab[-1] != ' ');
-		lines++;
-	}
-	assert_int_equal(lines, 5);	/* 3 of words, the long one, "end" */
-	assert_non_null(strstr(out.data, "\r\ni" "zzz"));
-	assert_non_null(strstr(out.data, "\r\niend\t\tnull.host\t1\r\n"));
-	buf_free(&out);
-	buf_free(&text);
+	buf_printf(&md, "%s end\n\n", big);
+	for (int i = 0; i < 60; i++)
+		buf_puts(&md, "\xe6\x97\xa5");	/* 日, two columns each */
+	buf_puts(&md, "\n");
+	char *m = menu(md.data, NULL);
+	check_menu(m);
+	/* "wordNN" is 6 columns: 9 fit in 67 (62 columns). */
+	assert_non_null(strstr(m, "iword00 word01 word02 word03 word04 word05 "
+	    "word06 word07 word08\t\tnull.host\t1\r\n"));
+	/* A word wider than a line is cut where the line ends. */
+	assert_non_null(strstr(m, "izzzzzzzzzz"));
+	free(m);
+	buf_free(&md);
+}
+
+static enum link_to resolve_paths(void *ctx, const char *url, char **target,
+    const struct post **p)
+{
+	(void)ctx, (void)p;
+	if (strchr(url, ':'))
+		return LINK_URL;
+	*target = xstrdup(url);
+	return LINK_FILE;
+}
+
+static void test_menu_items(void **state)
+{
+	(void)state;
+	struct link_resolver r = {resolve_paths, NULL};
+	char *m = menu("Read [the spec](https://example.org/spec) and "
+	    "[notes](/notes/a.txt), or [the spec](https://example.org/spec) "
+	    "again.\n\n"
+	    "[A paragraph that is only a link](gopher://other.host:7070/0/x%20y)"
+	    "\n\n![the wiring](/images/w.png)\n\n"
+	    "[An item whose label is far too long to fit a menu line, so it is "
+	    "cut at a word](/long.txt)\n", &r);
+	check_menu(m);
+	assert_string_equal(m,
+	    "iRead the spec and notes, or the spec again.\t\tnull.host\t1\r\n"
+	    "i\t\tnull.host\t1\r\n"
+	    "hthe spec\tURL:https://example.org/spec\th\t70\r\n"
+	    "0notes\t/notes/a.txt\th\t70\r\n"
+	    "i\t\tnull.host\t1\r\n"
+	    "0A paragraph that is only a link\t/x y\tother.host\t7070\r\n"
+	    "i\t\tnull.host\t1\r\n"
+	    "Ithe wiring\t/images/w.png\th\t70\r\n"
+	    "i\t\tnull.host\t1\r\n"
+	    "0An item whose label is far too long to fit a menu line, so it "
+	    "is…\t/long.txt\th\t70\r\n"
+	    ".\r\n");
+	free(m);
 }
 
 int main(void)
@@ -440,7 +530,8 @@ int main(void)
 		cmocka_unit_test(test_odd_bytes),
 		cmocka_unit_test(test_item_escaping),
 		cmocka_unit_test(test_info),
-		cmocka_unit_test(test_info_wrap),
+		cmocka_unit_test(test_menu_wraps_info),
+		cmocka_unit_test(test_menu_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -203,6 +203,39 @@ static void encoding(void **state)
 	}
 }
 
+static void link_encoding(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *url, *link;
+	} cases[] = {
+		{"https://x.org/a?b=c&d=e#f", "https://x.org/a?b=c&d=e#f"},
+		{"my file.pdf", "my%20file.pdf"},
+		{"https://[::1]:1965/%41%7e", "https://[::1]:1965/%41%7e"},
+		{"100% sure.txt", "100%25%20sure.txt"},
+		{"a%2", "a%252"},
+		{"x\"<>\\^`{|}", "x%22%3C%3E%5C%5E%60%7B%7C%7D"},
+		{"tab\there\x01", "tab%09here%01"},
+		{"nb\xc2\xa0sp", "nb%C2%A0sp"},
+		{"ideo\xe3\x80\x80sp", "ideo%E3%80%80sp"},
+		{"https://x.org/caf\xc3\xa9", "https://x.org/caf\xc3\xa9"},
+		{"bad\xff", "bad%FF"},
+		{"mailto:a@b.org?subject=Hi there", "mailto:a@b.org?subject=Hi%20there"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct buf b = {0}, again = {0};
+		url_encode_link(&b, cases[i].url);
+		if (strcmp(b.data, cases[i].link) != 0)
+			fail_msg("%s -> %s, want %s", cases[i].url, b.data,
+			    cases[i].link);
+		/* Escaping what is escaped changes nothing. */
+		url_encode_link(&again, b.data);
+		assert_string_equal(again.data, b.data);
+		buf_free(&b);
+		buf_free(&again);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +245,7 @@ int main(void)
 		cmocka_unit_test(decoding),
 		cmocka_unit_test(dots),
 		cmocka_unit_test(encoding),
+		cmocka_unit_test(link_encoding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,984 @@
+/* pages.c - every page of the capsule, built once as a page model when it
+ * loads and written for both protocols: home, post index, posts (a Gopher
+ * menu and text each), tags, folders, the author's own .md and .gmi pages;
+ * then feeds, robots.txt, caps.txt, static files and "URL:" pages. */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pollux/feed.h"
+#include "pollux/gemtext.h"
+#include "pollux/gmiread.h"
+#include "pollux/gophermap.h"
+#include "pollux/gophertext.h"
+#include "pollux/log.h"
+#include "pollux/markdown.h"
+#include "pollux/mime.h"
+#include "pollux/pages.h"
+#include "pollux/search.h"
+#include "pollux/sitelinks.h"
+#include "pollux/url.h"
+#include "pollux/util.h"
+
+#define HOME_LATEST 10
+#define SEARCH_RESULTS_MAX 20    /* results a search page shows */
+#define SEARCH_EXCERPT_BYTES 160
+#define LOAD_THREADS_MAX 8
+#define POSTS_PER_GRAB 16        /* posts a thread takes at a time */
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One post's pages, rendered on any thread, then added to the snapshot in
+ * post order so that a parallel load is the same as a sequential one. */
+struct rendered {
+	char *path[3];             /* gemtext, Gopher menu, Gopher text */
+	char *body[3];
+	size_t len[3];
+	char head[96];
+	struct buf said;           /* its reports, held until its turn */
+	unsigned problems;
+};
+
+struct build {
+	struct snapshot *s;
+	const struct site *site;
+	const struct config *cfg;
+	struct url_list urls;      /* sent through "URL:" by the menus */
+	struct gopher_out g;
+	struct buf *texts;         /* each post's body as plain text */
+	unsigned problems;         /* reported while building */
+	char *gemini_base;         /* "gemini://host[:port]" */
+	char *icon[2];             /* the feeds' icon on each protocol, or NULL */
+	struct rendered *out;      /* set on a rendering thread: publish here */
+};
+
+static void problem(struct build *b, const char *file, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void problem(struct build *b, const char *file, unsigned line,
+    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_problem(file, line, fmt, ap);
+	va_end(ap);
+	b->problems++;
+}
+
+/* ---- writing a model ----------------------------------------------- */
+
+/* Writes pg where it is served: as gemtext at gmi, a Gopher menu at menu,
+ * a Gopher text at text (each NULL when not served so); frees pg. */
+static void publish(struct build *b, struct model *pg, const char *gmi,
+    const char *lang, const char *menu, const char *text)
+{
+	struct buf out = {0};
+	size_t len;
+
+	if (b->out) {
+		struct rendered *r = b->out;
+		const char *paths[3] = {gmi, menu, text};
+		snprintf(r->head, sizeof r->head, "20 text/gemini; lang=%s\r\n",
+		    lang);
+		for (int k = 0; k < 3; k++)
+			r->path[k] = paths[k] ? xstrdup(paths[k]) : NULL;
+		if (gmi) {
+			gemtext_write(pg, &out);
+			r->body[0] = buf_take(&out, &r->len[0]);
+		}
+		if (menu) {
+			gophermenu_write(pg, &b->g, &out);
+			r->body[1] = buf_take(&out, &r->len[1]);
+		}
+		if (text) {
+			gophertext_write(pg, &b->g, &out);
+			r->body[2] = gopher_text_response(out.data, out.len,
+			    &r->len[2]);
+			buf_free(&out);
+		}
+		model_free(pg);
+		return;
+	}
+	if (gmi) {
+		char head[96];
+		snprintf(head, sizeof head, "20 text/gemini; lang=%s\r\n", lang);
+		gemtext_write(pg, &out);
+		char *data = buf_take(&out, &len);
+		snapshot_add(b->s, PROTO_GEMINI, gmi, head, data, len);
+	}
+	if (menu) {
+		gophermenu_write(pg, &b->g, &out);
+		char *data = buf_take(&out, &len);
+		snapshot_add(b->s, PROTO_GOPHER, menu, "", data, len);
+	}
+	if (text) {
+		gophertext_write(pg, &b->g, &out);
+		char *data = gopher_text_response(out.data, out.len, &len);
+		buf_free(&out);
+		snapshot_add(b->s, PROTO_GOPHER, text, "", data, len);
+	}
+	model_free(pg);
+}
+
+/* Links written in a page that lives in the folder dir. */
+struct base {
+	const struct site *site;
+	const char *dir;
+};
+
+static enum link_to resolve(void *ctx, const char *url, char **target,
+    const struct post **post)
+{
+	const struct base *base = ctx;
+	return site_link(base->site, base->dir, url, target, post);
+}
+
+/* Where a text of the author's is, for reports on its links: its file
+ * (capsule-relative) and the file's line its first line is on. */
+struct source {
+	const char *file;
+	unsigned first_line;
+};
+
+/* Reports each link of pg from link from on that names nothing pollux
+ * serves, at the line it is written on. Links elsewhere are not
+ * fetched. */
+static void check_links(struct build *b, const struct model *pg, size_t from,
+    const struct source *src)
+{
+	for (size_t i = from; i < pg->nlinks; i++) {
+		const struct link *l = &pg->links[i];
+		if (site_link_found(b->site, l->to, l->target))
+			continue;
+		char shown[512];
+		log_escape(shown, sizeof shown, l->target, strlen(l->target));
+		problem(b, src->file, src->first_line + (l->line ? l->line - 1 : 0),
+		    "link to %s: not found", shown);
+	}
+}
+
+/* Markdown written in the folder dir; its links are checked when src is
+ * given (a text built twice is checked once). */
+static void markdown(struct build *b, struct model *pg, const char *dir,
+    const char *md, size_t len, const struct source *src)
+{
+	struct base base = {b->site, dir};
+	struct link_resolver r = {resolve, &base};
+	size_t from = pg->nlinks;
+	markdown_blocks(pg, md, len, &r);
+	if (src)
+		check_links(b, pg, from, src);
+}
+
+/* The folder of a path: "/notes/" for "/notes/a.md". */
+static char *folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return xstrndup(path, slash ? (size_t)(slash - path) + 1 : 1);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
+/* A file of a listing: the author's pages as the pages they are served
+ * as, the rest as files; false for what a listing leaves out. */
+static bool file_link(const struct site *site, const char *path,
+    const char *dir, struct model *pg)
+{
+	const char *name = path + strlen(dir);
+	if (strcmp(path, "/robots.txt") == 0 || strcmp(path, "/caps.txt") == 0)
+		return false;
+	if (ends_with(path, ".md")) {
+		char *page = md_page_path(path);
+		bool shadowed = site_has_file(site, page);
+		if (!shadowed)
+			model_link(pg, LINK_PAGE, page, page + strlen(dir), NULL, 0);
+		free(page);
+		return !shadowed;
+	}
+	model_link(pg, ends_with(path, ".gmi") ? LINK_PAGE : LINK_FILE, path,
+	    name, NULL, 0);
+	return true;
+}
+
+/* The files and folders directly in dir. */
+static void listing(struct model *pg, const struct site *site,
+    const char *dir)
+{
+	size_t dlen = strlen(dir);
+	for (size_t i = 0; i < site->nfiles; i++) {
+		const char *path = site->files[i].path;
+		if (strncmp(path, dir, dlen) == 0 && !strchr(path + dlen, '/'))
+			file_link(site, path, dir, pg);
+	}
+	for (size_t i = 0; i < site->ndirs; i++) {
+		const char *sub = site->dirs[i];
+		if (strncmp(sub, dir, dlen) == 0 && sub[dlen] &&
+		    strchr(sub + dlen, '/') == sub + strlen(sub) - 1)
+			model_link(pg, LINK_FOLDER, sub, sub + dlen, NULL, 0);
+	}
+}
+
+/* ---- the pages ----------------------------------------------------- */
+
+static void home(struct build *b)
+{
+	const struct site *site = b->site;
+	struct model *pg = model_new(site->title);
+	char label[64];
+
+	if (site->description)
+		model_text(pg, site->description, 0);
+	if (site->intro)
+		markdown(b, pg, "/", site->intro, site->intro_len,
+		    &(struct source){"index.md", 1});
+	model_heading(pg, 2, "Latest posts");
+	size_t n = site->nposts < HOME_LATEST ? site->nposts : HOME_LATEST;
+	for (size_t i = 0; i < n; i++)
+		model_link(pg, LINK_POST, "", site->posts[i].title,
+		    &site->posts[i], BLOCK_CARD);
+	if (!n)
+		model_text(pg, "Nothing published yet.", 0);
+	model_heading(pg, 2, "Browse");
+	snprintf(label, sizeof label, "All %zu posts", site->nposts);
+	model_link(pg, LINK_MENU, "/posts/", label, NULL, 0);
+	snprintf(label, sizeof label, "%zu tags", site->ntags);
+	model_link(pg, LINK_MENU, "/tags/", label, NULL, 0);
+	model_link(pg, LINK_SEARCH, "/search", "Search the posts", NULL, 0);
+	model_link(pg, LINK_FEED, "/atom.xml", "Atom feed", NULL, 0);
+	/* Top-level pages and folders the author added (about.gmi, notes/). */
+	listing(pg, site, "/");
+	publish(b, pg, "/", site->lang, "/", NULL);
+}
+
+static void all_posts(struct build *b)
+{
+	const struct site *site = b->site;
+	struct buf title = {0};
+	const char *year = "";
+
+	buf_printf(&title, "%s: all posts", site->title);
+	struct model *pg = model_new(title.data);
+	buf_free(&title);
+	for (size_t i = 0; i < site->nposts; i++) {
+		const struct post *p = &site->posts[i];
+		if (strncmp(year, p->date, 4) != 0) {
+			char y[5];
+			year = p->date;
+			snprintf(y, sizeof y, "%.4s", year);
+			model_heading(pg, 2, y);
+		}
+		model_link(pg, LINK_POST, "", p->title, p, BLOCK_DATED);
+	}
+	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+	publish(b, pg, "/posts/", site->lang, "/posts/", NULL);
+	snapshot_add_redirect(b->s, PROTO_GEMINI, "/posts", "/posts/");
+}
+
+/* A post: its Gemini page, its Gopher text, and its Gopher menu with an
+ * item for the text and for every link in it. */
+static void post_page(struct build *b, size_t i)
+{
+	const struct site *site = b->site;
+	const struct post *p = &site->posts[i];
+	struct model *pg = model_new(p->title);
+	struct buf text = {0};
+	char path[160], menu[160], txt[160];
+
+	post_meta(&text, p, true);
+	model_text(pg, text.data, 0);
+	text.len = 0;
+	buf_printf(&text, "Read the post (%u min)", p->read_time);
+	size_t link = model_add_link(pg, LINK_POST_TEXT, "", text.data, p);
+	struct block *body = model_add(pg, BLOCK_BODY);
+	body->link = link;
+	body->alt = "Links in the post";
+	size_t from = pg->nblocks;
+	markdown(b, pg, "/posts/", p->body, p->body_len,
+	    &(struct source){p->file, p->body_line});
+	model_plain_text(pg, from, pg->nblocks, &b->texts[i]);
+	model_end(pg);
+	for (size_t t = 0; t < p->ntags; t++) {
+		text.len = 0;
+		buf_printf(&text, "/tags/%s/", p->tags[t].path);
+		char *tag = xstrdup(text.data);
+		text.len = 0;
+		buf_printf(&text, "#%s", p->tags[t].name);
+		model_link(pg, LINK_TAG, tag, text.data, NULL, BLOCK_NAV);
+		free(tag);
+	}
+	unsigned group = BLOCK_NAV | BLOCK_BREAK;
+	if (i + 1 < site->nposts) {
+		text.len = 0;
+		buf_printf(&text, "Older: %s", site->posts[i + 1].title);
+		model_link(pg, LINK_POST, "", text.data, &site->posts[i + 1], group);
+		group = BLOCK_NAV;
+	}
+	if (i > 0) {
+		text.len = 0;
+		buf_printf(&text, "Newer: %s", site->posts[i - 1].title);
+		model_link(pg, LINK_POST, "", text.data, &site->posts[i - 1], group);
+		group = BLOCK_NAV;
+	}
+	model_link(pg, LINK_MENU, "/posts/", "All posts", NULL, group);
+	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_NAV);
+	buf_free(&text);
+
+	snprintf(path, sizeof path, "/posts/%s.gmi", p->slug);
+	snprintf(menu, sizeof menu, "/posts/%s/", p->slug);
+	snprintf(txt, sizeof txt, "/posts/%s.txt", p->slug);
+	publish(b, pg, path, p->lang ? p->lang : site->lang, menu, txt);
+}
+
+/* The posts' pages are most of a load's work and depend only on the site,
+ * which no one changes while they are built: threads take posts in turn. */
+struct render_pool {
+	struct build *b;
+	struct rendered *out;
+	atomic_size_t next;
+};
+
+static void *render_posts(void *arg)
+{
+	struct render_pool *pool = arg;
+	struct build mine = *pool->b;
+	struct url_list urls = {0};
+	size_t n = pool->b->site->nposts, i;
+	mine.g.urls = &urls;
+	while ((i = atomic_fetch_add(&pool->next, POSTS_PER_GRAB)) < n) {
+		for (size_t end = i + POSTS_PER_GRAB; i < n && i < end; i++) {
+			struct rendered *r = &pool->out[i];
+			mine.out = r;
+			mine.problems = 0;
+			log_capture(&r->said);
+			post_page(&mine, i);
+			log_capture(NULL);
+			r->problems = mine.problems;
+		}
+	}
+	/* "URL:" pages are made once per distinct URL, in sorted order:
+	 * which thread saw a URL first does not matter. */
+	mine.out = NULL;
+	pthread_mutex_lock(&pool_lock);
+	struct url_list *all = pool->b->g.urls;
+	for (size_t k = 0; k < urls.n; k++) {
+		if (all->n == all->cap) {
+			all->cap = all->cap ? all->cap * 2 : 64;
+			all->urls = xrealloc(all->urls, all->cap * sizeof *all->urls);
+		}
+		all->urls[all->n++] = urls.urls[k];
+	}
+	pthread_mutex_unlock(&pool_lock);
+	free(urls.urls);
+	return NULL;
+}
+
+/* Threads for a load: one per core (POLLUX_LOAD_THREADS, for the test
+ * that a parallel load equals a sequential one, may say otherwise). */
+static unsigned load_threads(size_t nposts)
+{
+	const char *env = getenv("POLLUX_LOAD_THREADS");
+	long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > LOAD_THREADS_MAX)
+		n = LOAD_THREADS_MAX;
+	if ((size_t)n > nposts / POSTS_PER_GRAB + 1)
+		n = (long)(nposts / POSTS_PER_GRAB + 1);
+	return (unsigned)n;
+}
+
+static void post_pages(struct build *b)
+{
+	size_t n = b->site->nposts;
+	struct render_pool pool = {b, xcalloc(n ? n : 1, sizeof *pool.out), 0};
+	unsigned nthreads = load_threads(n), started = 0;
+	pthread_t tid[LOAD_THREADS_MAX];
+	/* This thread renders too; a thread that cannot start is no loss. */
+	for (unsigned t = 1; t < nthreads; t++)
+		if (pthread_create(&tid[started], NULL, render_posts, &pool) == 0)
+			started++;
+	render_posts(&pool);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct rendered *r = &pool.out[i];
+		log_problem_lines(r->said.data, r->said.len);
+		buf_free(&r->said);
+		b->problems += r->problems;
+		if (r->path[0])
+			snapshot_add(b->s, PROTO_GEMINI, r->path[0], r->head,
+			    r->body[0], r->len[0]);
+		for (int k = 1; k < 3; k++)
+			if (r->path[k])
+				snapshot_add(b->s, PROTO_GOPHER, r->path[k], "",
+				    r->body[k], r->len[k]);
+		for (int k = 0; k < 3; k++)
+			free(r->path[k]);
+	}
+	free(pool.out);
+}
+
+static void feed(struct build *b, const char *path, const char *title,
+    const char *alternate, struct post *const *posts, size_t n)
+{
+	/* Absolute URLs: a feed is read out of context. */
+	struct buf self = {0}, alt = {0}, prefix = {0}, out = {0};
+	const char *host = b->cfg->hostnames[0];
+	unsigned gport = b->g.host.port;
+	size_t len;
+
+	buf_printf(&self, "%s%s", b->gemini_base, path);
+	buf_printf(&alt, "%s%s", b->gemini_base, alternate);
+	buf_printf(&prefix, "%s/posts/", b->gemini_base);
+	struct feed_urls gem = {self.data, alt.data, "text/gemini", prefix.data,
+	    ".gmi", "text/gemini", b->icon[PROTO_GEMINI], host};
+	feed_atom(&out, b->site, title, posts, n, &gem);
+	char *data = buf_take(&out, &len);
+	snapshot_add(b->s, PROTO_GEMINI, path, "20 application/atom+xml\r\n",
+	    data, len);
+
+	self.len = alt.len = prefix.len = 0;
+	buf_printf(&self, "gopher://%s:%u/0%s", host, gport, path);
+	buf_printf(&alt, "gopher://%s:%u/1%s", host, gport, alternate);
+	buf_printf(&prefix, "gopher://%s:%u/0/posts/", host, gport);
+	/* A menu has no registered type; Gopher+ names it so. */
+	struct feed_urls gopher = {self.data, alt.data, "application/gopher-menu",
+	    prefix.data, ".txt", "text/plain", b->icon[PROTO_GOPHER], host};
+	feed_atom(&out, b->site, title, posts, n, &gopher);
+	data = buf_take(&out, &len);
+	snapshot_add(b->s, PROTO_GOPHER, path, "", data, len);
+	buf_free(&self);
+	buf_free(&alt);
+	buf_free(&prefix);
+}
+
+static void tags(struct build *b)
+{
+	const struct site *site = b->site;
+	struct buf text = {0};
+	char path[160], label[200];
+
+	buf_printf(&text, "%s: tags", site->title);
+	struct model *pg = model_new(text.data);
+	for (size_t i = 0; i < site->ntags; i++) {
+		const struct tag *t = &site->tags[i];
+		snprintf(path, sizeof path, "/tags/%s/", t->path);
+		snprintf(label, sizeof label, "%s (%zu post%s)", t->name, t->nposts,
+		    t->nposts == 1 ? "" : "s");
+		model_link(pg, LINK_TAG, path, label, NULL, 0);
+	}
+	if (!site->ntags)
+		model_text(pg, "No tags yet.", 0);
+	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+	publish(b, pg, "/tags/", site->lang, "/tags/", NULL);
+	snapshot_add_redirect(b->s, PROTO_GEMINI, "/tags", "/tags/");
+
+	for (size_t i = 0; i < site->ntags; i++) {
+		const struct tag *t = &site->tags[i];
+		text.len = 0;
+		buf_printf(&text, "%s: posts tagged %s", site->title, t->name);
+		pg = model_new(text.data);
+		for (size_t k = 0; k < t->nposts; k++)
+			model_link(pg, LINK_POST, "", t->posts[k]->title, t->posts[k],
+			    BLOCK_CARD);
+		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->path);
+		model_link(pg, LINK_FEED, path, "Atom feed of this tag", NULL, 0);
+		model_link(pg, LINK_MENU, "/tags/", "All tags", NULL, 0);
+		model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
+		snprintf(path, sizeof path, "/tags/%s/", t->path);
+		publish(b, pg, path, site->lang, path, NULL);
+		char noslash[160];
+		snprintf(noslash, sizeof noslash, "/tags/%s", t->path);
+		snapshot_add_redirect(b->s, PROTO_GEMINI, noslash, path);
+		text.len = 0;
+		buf_printf(&text, "%s: %s", site->title, t->name);
+		char feed_path[180];
+		snprintf(feed_path, sizeof feed_path, "/tags/%s/atom.xml", t->path);
+		feed(b, feed_path, text.data, path, t->posts, t->nposts);
+	}
+	buf_free(&text);
+}
+
+/* A gemtext page of the author's, for Gopher: a menu at the same path;
+ * its links checked when check is set. */
+static void gmi_menu(struct build *b, const char *selector,
+    const struct static_file *f, bool check)
+{
+	char *dir = folder_of(f->path);
+	struct base base = {b->site, dir};
+	struct link_resolver r = {resolve, &base};
+	struct model *pg = model_new(NULL);
+	gemtext_blocks(pg, f->data, f->len, &r);
+	if (check)
+		check_links(b, pg, 0, &(struct source){f->path + 1, 1});
+	publish(b, pg, NULL, NULL, selector, NULL);
+	free(dir);
+}
+
+/* A Markdown page of the author's, rendered like a post's body. */
+static void md_page(struct build *b, const char *path,
+    const struct static_file *f, bool check)
+{
+	char *dir = folder_of(f->path);
+	struct model *pg = model_new(NULL);
+	markdown(b, pg, dir, f->data, f->len, check ?
+	    &(struct source){f->path + 1, 1} : NULL);
+	publish(b, pg, path, b->site->lang, path, NULL);
+	free(dir);
+}
+
+static const struct static_file *find_file(const struct site *site,
+    const char *path)
+{
+	for (size_t i = 0; i < site->nfiles; i++)
+		if (strcmp(site->files[i].path, path) == 0)
+			return &site->files[i];
+	return NULL;
+}
+
+/* The author's pages: every .gmi also a Gopher menu, every .md (that no
+ * .gmi of the same name shadows) a page on both. */
+static void author_pages(struct build *b)
+{
+	const struct site *site = b->site;
+	for (size_t i = 0; i < site->nfiles; i++) {
+		const struct static_file *f = &site->files[i];
+		if (ends_with(f->path, ".gmi")) {
+			gmi_menu(b, f->path, f, true);
+		} else if (ends_with(f->path, ".md")) {
+			char *page = md_page_path(f->path);
+			if (!site_has_file(site, page))
+				md_page(b, page, f, true);
+			free(page);
+		}
+	}
+}
+
+/* A folder: its index.gmi or index.md when it has one, else a listing. */
+static void folders(struct build *b)
+{
+	const struct site *site = b->site;
+	for (size_t d = 0; d < site->ndirs; d++) {
+		const char *dir = site->dirs[d];
+		char *noslash = xstrndup(dir, strlen(dir) - 1);
+		struct buf target = {0}, index = {0};
+		url_encode_path(&target, dir);
+		snapshot_add_redirect(b->s, PROTO_GEMINI, noslash, target.data);
+		buf_free(&target);
+		free(noslash);
+
+		buf_printf(&index, "%sindex.gmi", dir);
+		const struct static_file *f = find_file(site, index.data);
+		if (f) {
+			snapshot_add_borrowed(b->s, PROTO_GEMINI, dir,
+			    "20 text/gemini\r\n", f->data, f->len);
+			gmi_menu(b, dir, f, false);   /* checked as a page */
+			buf_free(&index);
+			continue;
+		}
+		index.len = 0;
+		buf_printf(&index, "%sindex.md", dir);
+		f = find_file(site, index.data);
+		buf_free(&index);
+		if (f) {
+			md_page(b, dir, f, false);
+			continue;
+		}
+		struct model *pg = model_new(dir);
+		listing(pg, site, dir);
+		model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+		publish(b, pg, dir, site->lang, dir, NULL);
+	}
+}
+
+/* ---- the rest ------------------------------------------------------ */
+
+static void html_text_escaped(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': buf_puts(out, "&amp;"); break;
+		case '<': buf_puts(out, "&lt;"); break;
+		case '>': buf_puts(out, "&gt;"); break;
+		case '"': buf_puts(out, "&quot;"); break;
+		case '\'': buf_puts(out, "&#39;"); break;
+		default: buf_putc(out, *s);
+		}
+	}
+}
+
+/* The answer to a "URL:" selector, the convention gophernicus and
+ * pygopherd follow: a small HTML page that links to the URL (and sends a
+ * web browser there). Only URLs the menus link to have one. */
+static void url_page(struct build *b, const char *url)
+{
+	struct buf h = {0}, sel = {0};
+	bool web = strncmp(url, "http://", 7) == 0 ||
+	    strncmp(url, "https://", 8) == 0;
+	size_t len;
+
+	buf_puts(&h, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<title>");
+	html_text_escaped(&h, url);
+	buf_puts(&h, "</title>\n");
+	if (web) {
+		buf_puts(&h, "<meta http-equiv=\"refresh\" content=\"2; url=");
+		html_text_escaped(&h, url);
+		buf_puts(&h, "\">\n");
+	}
+	buf_puts(&h, "</head>\n<body>\n<p>This link leaves Gopher for <a href=\"");
+	html_text_escaped(&h, url);
+	buf_puts(&h, "\">");
+	html_text_escaped(&h, url);
+	buf_puts(&h, "</a>.</p>\n</body>\n</html>\n");
+	buf_printf(&sel, "URL:%s", url);
+	char *data = buf_take(&h, &len);
+	snapshot_add(b->s, PROTO_GOPHER, sel.data, "", data, len);
+	buf_free(&sel);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void url_pages(struct build *b)
+{
+	struct url_list *u = &b->urls;
+	if (u->n)
+		qsort(u->urls, u->n, sizeof *u->urls, cmp_str);
+	for (size_t i = 0; i < u->n; i++)
+		if (i == 0 || strcmp(u->urls[i], u->urls[i - 1]) != 0)
+			url_page(b, u->urls[i]);
+}
+
+/* Gemini's robots.txt companion spec: indexers and archivers welcome; web
+ * proxies, which would republish the capsule on the web, are not. */
+static const char robots[] =
+    "User-agent: webproxy\nDisallow: /\n\nUser-agent: *\nDisallow:\n";
+
+/* The Gopher capabilities convention, as Gophernicus and others serve it. */
+static void caps(struct build *b)
+{
+	struct buf c = {0};
+	size_t len;
+
+	buf_printf(&c, "CAPS\r\n\r\nCapsVersion=1\r\nExpireCapsAfter=3600\r\n\r\n"
+	    "PathDelimeter=/\r\nPathIdentity=.\r\nPathParent=..\r\n"
+	    "PathParentDouble=FALSE\r\nPathEscapeCharacter=\\\r\n"
+	    "PathKeepPreDelimeter=FALSE\r\n\r\nServerSoftware=pollux\r\n"
+	    "ServerSoftwareVersion=%s\r\nServerDescription=%s\r\n"
+	    "ServerDefaultEncoding=UTF-8\r\n", config_version(), b->site->title);
+	char *data = buf_take(&c, &len);
+	snapshot_add(b->s, PROTO_GOPHER, "/caps.txt", "", data, len);
+}
+
+/* Last, so a file the author put in the capsule (robots.txt) wins; a .gmi
+ * page is a menu on Gopher instead. */
+static void static_files(struct build *b)
+{
+	const struct site *site = b->site;
+	for (size_t i = 0; i < site->nfiles; i++) {
+		const struct static_file *f = &site->files[i];
+		char head[128];
+		snprintf(head, sizeof head, "20 %s\r\n", mime_type(f->path));
+		snapshot_add_borrowed(b->s, PROTO_GEMINI, f->path, head, f->data,
+		    f->len);
+		if (!ends_with(f->path, ".gmi"))
+			snapshot_add_borrowed(b->s, PROTO_GOPHER, f->path, "",
+			    f->data, f->len);
+	}
+}
+
+/* The feeds' icon (site.yaml's icon:) as a URL on each protocol: a path
+ * of the capsule, or a URL as written. */
+static void feed_icon(struct build *b)
+{
+	const struct site *site = b->site;
+	char *target = NULL;
+	struct link l = {LINK_URL, site->icon, "", NULL, 0};
+	if (!site->icon)
+		return;
+	l.to = site_link(site, "/", site->icon, &target, &l.post);
+	if (l.to == LINK_URL) {
+		b->icon[PROTO_GEMINI] = xstrdup(site->icon);
+		b->icon[PROTO_GOPHER] = xstrdup(site->icon);
+		return;
+	}
+	l.target = target ? target : "";
+	if (!site_link_found(site, l.to, l.target)) {
+		problem(b, "site.yaml", site->icon_line, "icon %s: not found",
+		    site->icon);
+		free(target);
+		return;
+	}
+	struct buf url = {0};
+	buf_puts(&url, b->gemini_base);
+	gemtext_address(&url, &l);
+	b->icon[PROTO_GEMINI] = buf_take(&url, NULL);
+	gopher_url(&url, &l, &b->g.host);
+	b->icon[PROTO_GOPHER] = buf_take(&url, NULL);
+	free(target);
+}
+
+/* ---- moved pages --------------------------------------------------- */
+
+static bool served(const struct snapshot *s, const char *path)
+{
+	return snapshot_find(s, PROTO_GEMINI, path, strlen(path)) ||
+	    snapshot_find(s, PROTO_GOPHER, path, strlen(path));
+}
+
+/* from (no page of its own) answers as the page l names: Gemini with a 31
+ * to its address; Gopher, which has no redirect, with that page itself,
+ * when Gopher has it. */
+static void moved_to(struct build *b, const char *from, const struct link *l)
+{
+	struct buf to = {0};
+	gemtext_address(&to, l);
+	snapshot_add_redirect(b->s, PROTO_GEMINI, from, to.data);
+	buf_free(&to);
+	struct gopher_item it;
+	if (!gopher_address(l, &b->g.host, &it))
+		return;
+	const struct page *pg = snapshot_find(b->s, PROTO_GOPHER,
+	    it.selector.data, it.selector.len);
+	if (pg && !pg->redirect) {
+		/* Copied out first: adding a page may move the table. */
+		const char *body = pg->body;
+		size_t len = pg->body_len;
+		snapshot_add_borrowed(b->s, PROTO_GOPHER, from, "", body, len);
+	}
+	gopher_item_free(&it);
+}
+
+/* Aliases and site.yaml's redirects, once every real page is in: one that
+ * names a served page is reported and left out, so it never hides one. On
+ * Gopher an old path ending in ".txt" serves a post's text, any other its
+ * menu (an old folder-like path was a menu, and a .gmi page is one). */
+static void moved(struct build *b)
+{
+	const struct site *site = b->site;
+	snapshot_seal(b->s);    /* to look up the real pages */
+	for (size_t i = 0; i < site->nredirects; i++) {
+		const struct redirect *r = &site->redirects[i];
+		char shown[256];
+		log_escape(shown, sizeof shown, r->from, strlen(r->from));
+		if (served(b->s, r->from)) {
+			problem(b, r->file, r->line, "%s is a page pollux serves; "
+			    "not moved", shown);
+			continue;
+		}
+		struct link l = {LINK_POST, "", "", r->post, 0};
+		char *target = NULL;
+		if (!r->post) {
+			l.to = site_link(site, "/", r->to, &target, &l.post);
+			l.target = target ? target : "";
+			if (l.to == LINK_URL || !site_link_found(site, l.to,
+			    l.target)) {
+				problem(b, r->file, r->line, "redirect to %s: not "
+				    "found", r->to);
+				free(target);
+				continue;
+			}
+		}
+		if (l.post && ends_with(r->from, ".txt"))
+			l.to = LINK_POST_TEXT;
+		else if (l.post)
+			l.to = LINK_POST;
+		moved_to(b, r->from, &l);
+		/* "/2024/05/old/" asked as "/2024/05/old" too, as a folder is;
+		 * Gopher finds that one by itself. */
+		size_t n = strlen(r->from);
+		if (n > 1 && r->from[n - 1] == '/') {
+			char *bare = xstrndup(r->from, n - 1);
+			if (!served(b->s, bare) && !site_find_redirect(site, bare)) {
+				struct buf to = {0};
+				gemtext_address(&to, &l);
+				snapshot_add_redirect(b->s, PROTO_GEMINI, bare, to.data);
+				buf_free(&to);
+			}
+			free(bare);
+		}
+		free(target);
+	}
+}
+
+/* The index of every post's title, tags, summary and text. */
+static void search_index(struct build *b)
+{
+	const struct site *site = b->site;
+	struct search_doc *docs = xcalloc(site->nposts ? site->nposts : 1,
+	    sizeof *docs);
+	size_t ntags = 0;
+	for (size_t i = 0; i < site->nposts; i++)
+		ntags += site->posts[i].ntags;
+	const char **names = xcalloc(ntags ? ntags : 1, sizeof *names), **at =
+	    names;
+	for (size_t i = 0; i < site->nposts; i++) {
+		const struct post *p = &site->posts[i];
+		for (size_t t = 0; t < p->ntags; t++)
+			at[t] = p->tags[t].name;
+		docs[i] = (struct search_doc){p->title, at, p->ntags, p->summary,
+		    b->texts[i].data ? b->texts[i].data : "", b->texts[i].len};
+		at += p->ntags;
+	}
+	snapshot_set_search(b->s, search_index_build(docs, site->nposts));
+	for (size_t i = 0; i < site->nposts; i++)
+		buf_free(&b->texts[i]);
+	free(b->texts);
+	free(names);
+	free(docs);
+}
+
+unsigned pages_build(struct snapshot *s, const struct site *site,
+    const struct config *cfg)
+{
+	struct build b = {.s = s, .site = site, .cfg = cfg};
+	b.g = (struct gopher_out){{cfg->hostnames[0],
+	    config_gopher_public_port(cfg)}, &b.urls};
+	struct buf base = {0};
+	buf_printf(&base, "gemini://%s", cfg->hostnames[0]);
+	if (cfg->gemini_port != 1965 && cfg->gemini_port != 0)
+		buf_printf(&base, ":%u", cfg->gemini_port);
+	b.gemini_base = buf_take(&base, NULL);
+	feed_icon(&b);
+
+	home(&b);
+	all_posts(&b);
+	b.texts = xcalloc(site->nposts ? site->nposts : 1, sizeof *b.texts);
+	post_pages(&b);
+	search_index(&b);
+	tags(&b);
+	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);
+	for (size_t i = 0; i < site->nposts; i++)
+		all[i] = &site->posts[i];
+	feed(&b, "/atom.xml", site->title, "/", all, site->nposts);
+	free(all);
+	author_pages(&b);
+	folders(&b);
+	snapshot_add_borrowed(s, PROTO_GEMINI, "/robots.txt",
+	    "20 text/plain; charset=utf-8\r\n", robots, sizeof robots - 1);
+	caps(&b);
+	static_files(&b);
+	url_pages(&b);
+	moved(&b);
+	url_list_free(&b.urls);
+	free(b.gemini_base);
+	free(b.icon[PROTO_GEMINI]);
+	free(b.icon[PROTO_GOPHER]);
+	return b.problems;
+}
+
+/* ---- search results: the one page made per request ----------------- */
+
+/* The query as the client sent it: Gemini percent-encodes it. Returns
+ * false when it is not text (a NUL, a control character, not UTF-8). */
+static bool decode_query(const char *q, size_t len, bool escaped,
+    struct buf *out)
+{
+	size_t i = 0;
+	for (; i < len && out->len < SEARCH_QUERY_MAX; i++) {
+		unsigned char c = (unsigned char)q[i];
+		if (c == '%' && escaped) {
+			char hex[3] = {0};
+			if (len - i < 3)
+				return false;
+			memcpy(hex, q + i + 1, 2);
+			char *end;
+			c = (unsigned char)strtoul(hex, &end, 16);
+			if (*end || !isxdigit((unsigned char)hex[0]))
+				return false;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7F)
+			return false;
+		buf_putc(out, (char)c);
+	}
+	/* Cut at SEARCH_QUERY_MAX, a character may have lost its end: drop
+	 * what is left of it (3 bytes at most); then it must be UTF-8. */
+	for (int k = 0; i < len && k < 3 && !utf8_valid(out->data, out->len);
+	    k++)
+		out->data[--out->len] = '\0';
+	return out->len == 0 || utf8_valid(out->data, out->len);
+}
+
+bool pages_search(const struct snapshot *s, const struct config *cfg,
+    enum proto proto, const char *query, size_t len, struct buf *out)
+{
+	const struct site *site = snapshot_site(s);
+	struct buf q = {0}, text = {0};
+	if (!decode_query(query, len, proto == PROTO_GEMINI, &q)) {
+		buf_free(&q);
+		return false;
+	}
+	struct search_hit hits[SEARCH_RESULTS_MAX];
+	size_t found = search_query(snapshot_search(s), q.data ? q.data : "",
+	    q.len, hits, SEARCH_RESULTS_MAX);
+	size_t shown = found < SEARCH_RESULTS_MAX ? found : SEARCH_RESULTS_MAX;
+
+	buf_printf(&text, "%s: search", site->title);
+	struct model *pg = model_new(text.data);
+	text.len = 0;
+	if (!found)
+		buf_printf(&text, "No post has every word of “%s”.",
+		    q.data ? q.data : "");
+	else if (found > shown)
+		buf_printf(&text, "%zu posts match “%s”; the best %zu:", found,
+		    q.data, shown);
+	else
+		buf_printf(&text, "%zu post%s match%s “%s”:", found,
+		    found == 1 ? "" : "s", found == 1 ? "es" : "", q.data);
+	model_text(pg, text.data, 0);
+	for (size_t i = 0; i < shown; i++) {
+		const struct post *p = &site->posts[hits[i].doc];
+		model_link(pg, LINK_POST, "", p->title, p, BLOCK_CARD);
+		/* The excerpt comes from the post as Gopher text, already
+		 * rendered: plain words, no navigation, nothing stored twice. */
+		char path[160];
+		snprintf(path, sizeof path, "/posts/%s.txt", p->slug);
+		const struct page *page = snapshot_find(s, PROTO_GOPHER, path,
+		    strlen(path));
+		text.len = 0;
+		if (page) {
+			/* Past the title and the meta line: the card shows
+			 * both. */
+			const char *body = page->body, *end = body + page->body_len;
+			for (int skip = 0; skip < 2 && body; skip++)
+				if ((body = memmem(body, (size_t)(end - body),
+				    "\r\n\r\n", 4)))
+					body += 4;
+			if (body)
+				search_excerpt(body, (size_t)(end - body), q.data,
+				    q.len, SEARCH_EXCERPT_BYTES, &text);
+		}
+		if (text.len)
+			model_text(pg, text.data, BLOCK_TIGHT);
+	}
+	model_link(pg, LINK_SEARCH, "/search", "Search again", NULL,
+	    BLOCK_BREAK);
+	model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
+	buf_free(&text);
+	buf_free(&q);
+
+	if (proto == PROTO_GEMINI) {
+		gemtext_write(pg, out);
+	} else {
+		struct url_list urls = {0};
+		struct gopher_out g = {{cfg->hostnames[0],
+		    config_gopher_public_port(cfg)}, &urls};
+		gophermenu_write(pg, &g, out);
+		url_list_free(&urls);
+	}
+	model_free(pg);
+	return true;
+}

@@ -1,0 +1,197 @@
+/* test_tickets.c - session tickets across TLS contexts, as across
+ * instances: the same key files resume each other's sessions, other keys
+ * don't, and key files are checked. Handshakes run through memory BIOs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "pollux/config.h"
+#include "pollux/tls.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/pollux-tickets-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static const char *key_file(const char *name, unsigned char fill, size_t len,
+    mode_t mode)
+{
+	static char path[8][128];
+	static int next;
+	char *p = path[next++ % 8];
+	snprintf(p, 128, "%s/%s", dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	unsigned char buf[100];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (unsigned char)(fill + i);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	fchmod(fd, mode);
+	close(fd);
+	return p;
+}
+
+/* A server context with the certificate generated in dir/certs. Its
+ * config must outlive it (the SNI check reads the host names). */
+static SSL_CTX *server(const char *const *keys, size_t nkeys)
+{
+	static struct config configs[16];
+	static size_t nconfigs;
+	struct config *cfg = &configs[nconfigs++ % 16];
+	config_defaults(cfg);
+	char *argv[] = {"test", NULL};
+	assert_int_equal(config_parse_args(cfg, 1, argv), 0);
+	static char certs[96];
+	snprintf(certs, sizeof certs, "%s/certs", dir);
+	cfg->certs_dir = certs;
+	for (size_t i = 0; i < nkeys; i++)
+		cfg->ticket_keys[cfg->nticket_keys++] = keys[i];
+	return tls_context_new(cfg);
+}
+
+static void pump(SSL *from, SSL *to)
+{
+	char buf[16384];
+	int n;
+	BIO *out = SSL_get_wbio(from), *in = SSL_get_rbio(to);
+	while ((n = BIO_read(out, buf, sizeof buf)) > 0)
+		assert_int_equal(BIO_write(in, buf, n), n);
+}
+
+/* A whole connection: handshake, one byte from the server (so a TLS 1.3
+ * ticket reaches the client), close. Returns the client's session and
+ * whether it was resumed. */
+static SSL_SESSION *visit(SSL_CTX *sctx, SSL_SESSION *resume, int version,
+    bool *reused)
+{
+	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_min_proto_version(cctx, version);
+	SSL_CTX_set_max_proto_version(cctx, version);
+	SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+	SSL_set_bio(c, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+	SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	SSL_set_tlsext_host_name(c, "localhost");
+	if (resume)
+		SSL_set_session(c, resume);
+	for (int i = 0; i < 10 && (!SSL_is_init_finished(c) ||
+	    !SSL_is_init_finished(s)); i++) {
+		SSL_do_handshake(c);
+		pump(c, s);
+		SSL_do_handshake(s);
+		pump(s, c);
+	}
+	assert_true(SSL_is_init_finished(c) && SSL_is_init_finished(s));
+	assert_int_equal(SSL_write(s, "x", 1), 1);
+	pump(s, c);
+	char byte;
+	assert_int_equal(SSL_read(c, &byte, 1), 1);
+	*reused = SSL_session_reused(c);
+	SSL_SESSION *sess = SSL_get1_session(c);
+	/* Freed without a close_notify, a session is marked not resumable. */
+	SSL_shutdown(c);
+	SSL_shutdown(s);
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(cctx);
+	ERR_clear_error();
+	return sess;
+}
+
+static void shared_keys_resume_across_instances(void **state)
+{
+	(void)state;
+	const char *a = key_file("a.key", 1, 80, 0600);
+	const char *b = key_file("b.key", 2, 80, 0640);
+	const char *ab[] = {a, b}, *ba[] = {b, a}, *other[] = {
+	    key_file("c.key", 3, 80, 0600)};
+	SSL_CTX *one = server(ab, 2), *two = server(ab, 2);
+	SSL_CTX *older = server(ba, 2), *stranger = server(other, 1);
+	assert_non_null(one);
+	assert_non_null(stranger);
+	for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
+		bool reused;
+		SSL_SESSION *s = visit(one, NULL, v, &reused);
+		assert_false(reused);
+		SSL_SESSION *s2 = visit(two, s, v, &reused);
+		assert_true(reused);              /* instance A to B */
+		SSL_SESSION_free(s2);
+		s2 = visit(older, s, v, &reused);
+		assert_true(reused);              /* a key that only decrypts */
+		SSL_SESSION_free(s2);
+		s2 = visit(stranger, s, v, &reused);
+		assert_false(reused);             /* other keys: full handshake */
+		SSL_SESSION_free(s2);
+		SSL_SESSION_free(s);
+	}
+	SSL_CTX_free(one);
+	SSL_CTX_free(two);
+	SSL_CTX_free(older);
+	SSL_CTX_free(stranger);
+}
+
+static void random_keys_resume_on_their_own_instance(void **state)
+{
+	(void)state;
+	SSL_CTX *one = server(NULL, 0), *two = server(NULL, 0);
+	bool reused;
+	SSL_SESSION *s = visit(one, NULL, TLS1_3_VERSION, &reused);
+	SSL_SESSION *s2 = visit(one, s, TLS1_3_VERSION, &reused);
+	assert_true(reused);
+	SSL_SESSION_free(s2);
+	s2 = visit(two, s, TLS1_3_VERSION, &reused);
+	assert_false(reused);
+	SSL_SESSION_free(s2);
+	SSL_SESSION_free(s);
+	SSL_CTX_free(one);
+	SSL_CTX_free(two);
+}
+
+static void bad_key_files_are_refused(void **state)
+{
+	(void)state;
+	const char *open_to_all[] = {key_file("o.key", 1, 80, 0644)};
+	const char *short_one[] = {key_file("s.key", 1, 48, 0600)};
+	const char *long_one[] = {key_file("l.key", 1, 81, 0600)};
+	const char *missing[] = {"/nonexistent/pollux.key"};
+	assert_null(server(open_to_all, 1));
+	assert_null(server(short_one, 1));
+	assert_null(server(long_one, 1));
+	assert_null(server(missing, 1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(shared_keys_resume_across_instances),
+		cmocka_unit_test(random_keys_resume_on_their_own_instance),
+		cmocka_unit_test(bad_key_files_are_refused),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
