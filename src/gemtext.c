@@ -261,19 +261,16 @@ static void pre(struct writer *w, const struct block *b)
 	w->started = true;
 }
 
+static void cell_text(void *w, struct runs r, struct buf *out)
+{
+	plain_text(w, r, out);
+}
+
 static void table(struct writer *w, const struct block *b)
 {
-	size_t n = b->table.rows * b->table.cols;
-	struct buf *cells = xcalloc(n ? n : 1, sizeof *cells), lines = {0};
+	struct buf lines = {0};
 
-	for (size_t i = 0; i < n; i++) {
-		plain_text(w, w->pg->cells[b->table.cells + i], &cells[i]);
-		for (size_t k = 0; k < cells[i].len; k++)
-			if (cells[i].data[k] == '\n')
-				cells[i].data[k] = ' ';
-	}
-	table_lines(&lines, cells, b->table.rows, b->table.cols, b->table.align,
-	    b->table.header);
+	model_table_lines(w->pg, b, cell_text, w, &lines);
 	buf_printf(w->out, "%s```table\n", prefix(w));
 	for (size_t i = 0; i < lines.len;) {
 		size_t k = i;
@@ -283,9 +280,6 @@ static void table(struct writer *w, const struct block *b)
 		i = k + 1;
 	}
 	buf_printf(w->out, "%s```\n", prefix(w));
-	for (size_t i = 0; i < n; i++)
-		buf_free(&cells[i]);
-	free(cells);
 	buf_free(&lines);
 	w->started = true;
 }

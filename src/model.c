@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pollux/layout.h"
 #include "pollux/model.h"
 
 #define CHUNK_MIN 8192
@@ -312,4 +313,23 @@ void model_plain_text(const struct model *pg, size_t from, size_t to,
 			break;
 		}
 	}
+}
+
+void model_table_lines(const struct model *pg, const struct block *b,
+    runs_text_fn text, void *ctx, struct buf *lines)
+{
+	size_t n = b->table.rows * b->table.cols;
+	struct buf *cells = xcalloc(n ? n : 1, sizeof *cells);
+
+	for (size_t i = 0; i < n; i++) {
+		text(ctx, pg->cells[b->table.cells + i], &cells[i]);
+		for (size_t k = 0; k < cells[i].len; k++)
+			if (cells[i].data[k] == '\n')
+				cells[i].data[k] = ' ';
+	}
+	table_lines(lines, cells, b->table.rows, b->table.cols, b->table.align,
+	    b->table.header);
+	for (size_t i = 0; i < n; i++)
+		buf_free(&cells[i]);
+	free(cells);
 }

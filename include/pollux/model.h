@@ -176,6 +176,13 @@ size_t block_end(const struct model *pg, size_t i);
  * not one: it stands apart). */
 bool block_plain_link(const struct block *b);
 
+/* A table block laid out as lines of text, each ending in '\n': every
+ * cell's text made by text (a writer's own rules for inline text), its
+ * line breaks as spaces, then the columns of layout.c's table_lines. */
+typedef void (*runs_text_fn)(void *ctx, struct runs r, struct buf *out);
+void model_table_lines(const struct model *pg, const struct block *b,
+    runs_text_fn text, void *ctx, struct buf *lines);
+
 /* The words of blocks [from, to) as plain text, for the search index:
  * text, code, link labels, preformatted text and table cells, a line
  * each; markup and URLs left out. */
