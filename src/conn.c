@@ -779,20 +779,35 @@ static void pump_tls(struct conn *c)
 		finish(c, END_TLS);   /* OpenSSL wrote nothing: no way on */
 }
 
+/* A TLS step wants I/O: what it wrote goes out (during the request, that
+ * is what the handshake left, TLS 1.3's session ticket: it went with the
+ * response if the request came in the same read as the client's Finished;
+ * else it goes now, for a client with Nagle's algorithm holds its request
+ * back until its Finished is acknowledged, and a delayed ACK would cost it
+ * 40 ms). True when the step may be tried again at once: its output (a
+ * flight larger than the buffer) is out; for a read, never. */
+static bool tls_wait(struct conn *c, enum tlsio_rc rc)
+{
+	int flushed = flush_tls(c, true);
+	if (rc == TLSIO_WANT_READ) {
+		if (flushed == 1)
+			listen_for_more(c);
+		return false;
+	}
+	return flushed == 1;
+}
+
 static void advance_tls(struct conn *c)
 {
 	while (c->state == HANDSHAKE && !c->writing) {
-		switch (tlsio_handshake(c->tls)) {
+		enum tlsio_rc rc = tlsio_handshake(c->tls);
+		switch (rc) {
 		case TLSIO_OK:
 			enter(c, REQUEST);
 			break;
 		case TLSIO_WANT_READ:
-			if (flush_tls(c, true) == 1)
-				listen_for_more(c);
-			return;
 		case TLSIO_WANT_WRITE:
-			/* A flight larger than the buffer: on once it is out. */
-			if (flush_tls(c, true) != 1)
+			if (!tls_wait(c, rc))
 				return;
 			break;
 		default:
@@ -802,7 +817,9 @@ static void advance_tls(struct conn *c)
 	}
 	while (c->state == REQUEST && !c->writing) {
 		size_t n, room = sizeof c->req - c->req_len;
-		switch (tlsio_read(c->tls, c->req + c->req_len, room, &n)) {
+		enum tlsio_rc rc = tlsio_read(c->tls, c->req + c->req_len, room,
+		    &n);
+		switch (rc) {
 		case TLSIO_OK:
 			c->req_len += n;
 			if (request_complete(c->req, c->req_len)) {
@@ -811,17 +828,8 @@ static void advance_tls(struct conn *c)
 			}
 			break;
 		case TLSIO_WANT_READ:
-			/* What the handshake left to send (TLS 1.3's session
-			 * ticket) went with the response if the request came in
-			 * the same read as the client's Finished; else it goes
-			 * now, for a client with Nagle's algorithm holds its
-			 * request back until its Finished is acknowledged, and
-			 * a delayed ACK would cost it 40 ms. */
-			if (flush_tls(c, true) == 1)
-				listen_for_more(c);
-			return;
 		case TLSIO_WANT_WRITE:
-			if (flush_tls(c, true) != 1)
+			if (!tls_wait(c, rc))
 				return;
 			break;
 		case TLSIO_CLOSED:

@@ -3,7 +3,7 @@ speed; the ciphertext a connection may hold; one connection's failure
 kept from its neighbours; the access line written when a connection ends,
 with what really happened; per-address limits; TLS 1.2 and 1.3 with and
 without SNI and with resumption. Every check reads what the server
-reports (its access log, its stats line), never RSS or the clock."""
+reports (its access log, its stats line), never resident memory or the clock."""
 import os
 import shutil
 import signal

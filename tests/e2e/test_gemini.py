@@ -282,7 +282,7 @@ class Limits(unittest.TestCase):
             for s in idle:
                 self.assertEqual(read_until_closed(s), b"")   # nothing said
             # Nothing is left of them: asked of the server, not read
-            # from RSS (which sanitizers and valgrind inflate by design).
+            # from resident memory (which sanitizers and valgrind inflate).
             self.assertTrue(wait_for_stats(srv, connections=0, held=0),
                             srv.stats())
             # A client stalling after the handshake is dropped too (the

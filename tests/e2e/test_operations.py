@@ -100,7 +100,7 @@ class Reload(unittest.TestCase):
         self.assertGreater(answers[0], 50)
         # Fifty reloads later, every old snapshot has been freed and no
         # connection or buffer is left behind: asked of the server, not
-        # read from RSS (which ASan's quarantine alone grows by 256 MiB).
+        # read from resident memory (ASan's quarantine alone holds 256 MiB).
         self.assertTrue(wait_for(lambda: self.srv.stats()["snapshots"] == 1),
                         self.srv.stats())
         stats = self.srv.stats()
