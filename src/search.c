@@ -1,6 +1,7 @@
 /* search.c - the search index: every post's words, folded (lower case,
  * accents off, a few Latin ligatures spelled out), with the posts each
  * appears in; a query is a few binary searches and a merge of posting lists. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 
 #define WORD_MAX 64              /* longer words are cut (and still found) */
 #define PREFIX_WORDS_MAX 20000   /* vocabulary words one query word expands to */
+#define SEARCH_BUILD_PARTS 8     /* threads that index a load's posts */
+#define SEARCH_DOCS_PER_PART 256 /* fewer docs are not worth a thread */
 
 enum { FIELD_TEXT = 0, FIELD_HEADING = 1 };
 
@@ -337,19 +340,18 @@ static void end_doc(struct build *b, uint32_t doc)
 	b->ncur = 0;
 }
 
-static const char *sort_text;
-
-static int cmp_ids_by_word(const void *x, const void *y)
+static int cmp_ids_by_word(const void *x, const void *y, void *text)
 {
-	return strcmp(sort_text + *(const uint32_t *)x,
-	    sort_text + *(const uint32_t *)y);
+	return strcmp((const char *)text + *(const uint32_t *)x,
+	    (const char *)text + *(const uint32_t *)y);
 }
 
-struct search_index *search_index_build(const struct search_doc *docs,
-    size_t n)
+/* The index of docs[from..to), doc numbers counted from 0 of all docs. */
+static struct search_index *build_part(const struct search_doc *docs,
+    size_t from, size_t to)
 {
 	struct build b = {0};
-	for (size_t d = 0; d < n; d++) {
+	for (size_t d = from; d < to; d++) {
 		const struct search_doc *doc = &docs[d];
 		b.heading = true;
 		words(doc->title, strlen(doc->title), add_word, &b);
@@ -363,7 +365,7 @@ struct search_index *search_index_build(const struct search_doc *docs,
 	}
 
 	struct search_index *idx = xcalloc(1, sizeof *idx);
-	idx->ndocs = n;
+	idx->ndocs = to;
 	idx->nwords = b.nids;
 	idx->text = buf_take(&b.text, NULL);
 	/* Word ids in alphabetical order, for prefix lookups. */
@@ -371,9 +373,8 @@ struct search_index *search_index_build(const struct search_doc *docs,
 	for (uint32_t id = 0; id < b.nids; id++)
 		order[id] = b.at[id];
 	/* Sorting offsets, not ids: map back through a rank per offset. */
-	sort_text = idx->text;
 	if (b.nids)
-		qsort(order, b.nids, sizeof *order, cmp_ids_by_word);
+		qsort_r(order, b.nids, sizeof *order, cmp_ids_by_word, idx->text);
 	idx->word = order;
 	uint32_t *rank = xmalloc((b.nids ? b.nids : 1) * sizeof *rank);
 	/* at[] rises with id, so an offset's id is found by bsearch. */
@@ -406,6 +407,108 @@ struct search_index *search_index_build(const struct search_doc *docs,
 	free(b.cur);
 	free(b.all);
 	return idx;
+}
+
+static const char *word_at(const struct search_index *idx, size_t i)
+{
+	return idx->text + idx->word[i];
+}
+
+/* One index of parts that cover consecutive runs of docs, in doc order:
+ * their vocabularies merged, each word's postings laid end to end, so the
+ * result is the index a single pass would have built. Frees the parts. */
+static struct search_index *merge_parts(struct search_index **part,
+    size_t nparts)
+{
+	struct search_index *idx = xcalloc(1, sizeof *idx);
+	size_t words = 0, postings = 0, pos[SEARCH_BUILD_PARTS] = {0};
+	for (size_t k = 0; k < nparts; k++) {
+		words += part[k]->nwords;
+		postings += part[k]->first[part[k]->nwords];
+		idx->ndocs = part[k]->ndocs;
+	}
+	struct buf text = {0};
+	idx->word = xmalloc((words ? words : 1) * sizeof *idx->word);
+	idx->first = xmalloc((words + 1) * sizeof *idx->first);
+	idx->postings = xmalloc((postings ? postings : 1) *
+	    sizeof *idx->postings);
+	size_t nw = 0, np = 0;
+	for (;;) {
+		/* The least word at the head of any part. */
+		const char *least = NULL;
+		for (size_t k = 0; k < nparts; k++)
+			if (pos[k] < part[k]->nwords && (!least ||
+			    strcmp(word_at(part[k], pos[k]), least) < 0))
+				least = word_at(part[k], pos[k]);
+		if (!least)
+			break;
+		idx->word[nw] = (uint32_t)text.len;
+		idx->first[nw++] = (uint32_t)np;
+		buf_put(&text, least, strlen(least) + 1);
+		for (size_t k = 0; k < nparts; k++) {
+			const struct search_index *p = part[k];
+			if (pos[k] == p->nwords || strcmp(word_at(p, pos[k]),
+			    text.data + idx->word[nw - 1]) != 0)
+				continue;
+			size_t n = p->first[pos[k] + 1] - p->first[pos[k]];
+			memcpy(idx->postings + np, p->postings + p->first[pos[k]],
+			    n * sizeof *idx->postings);
+			np += n;
+			pos[k]++;
+		}
+	}
+	idx->first[nw] = (uint32_t)np;
+	idx->nwords = nw;
+	idx->text = buf_take(&text, NULL);
+	for (size_t k = 0; k < nparts; k++)
+		search_index_free(part[k]);
+	return idx;
+}
+
+struct part_job {
+	const struct search_doc *docs;
+	size_t from, to;
+	struct search_index *idx;
+};
+
+static void *build_job(void *arg)
+{
+	struct part_job *job = arg;
+	job->idx = build_part(job->docs, job->from, job->to);
+	return NULL;
+}
+
+struct search_index *search_index_build(const struct search_doc *docs,
+    size_t n)
+{
+	/* Words are most of the work and every doc's are its own: runs of
+	 * docs are indexed on threads of their own, then merged. */
+	unsigned nparts = parallel_threads(n, SEARCH_DOCS_PER_PART);
+	if (nparts > SEARCH_BUILD_PARTS)
+		nparts = SEARCH_BUILD_PARTS;
+	if (nparts <= 1)
+		return build_part(docs, 0, n);
+	struct part_job job[SEARCH_BUILD_PARTS];
+	pthread_t tid[SEARCH_BUILD_PARTS];
+	bool started[SEARCH_BUILD_PARTS] = {false};
+	struct search_index *part[SEARCH_BUILD_PARTS];
+	for (unsigned k = 0; k < nparts; k++)
+		job[k] = (struct part_job){docs, n * k / nparts,
+		    n * (k + 1) / nparts, NULL};
+	/* This thread takes the first run; a thread that cannot start is
+	 * no loss: its run is indexed here afterwards. */
+	for (unsigned k = 1; k < nparts; k++)
+		started[k] = pthread_create(&tid[k], NULL, build_job,
+		    &job[k]) == 0;
+	build_job(&job[0]);
+	for (unsigned k = 0; k < nparts; k++) {
+		if (k && started[k])
+			pthread_join(tid[k], NULL);
+		else if (k)
+			build_job(&job[k]);
+		part[k] = job[k].idx;
+	}
+	return merge_parts(part, nparts);
 }
 
 void search_index_free(struct search_index *idx)

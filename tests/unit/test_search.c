@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "pollux/search.h"
+
+#define SEARCH_RESULTS 64
 
 static void fold_is(const char *in, const char *want)
 {
@@ -160,6 +164,65 @@ static void excerpts(void **state)
 	buf_free(&b);
 }
 
+/* Many docs over a small vocabulary, so that most words are in most runs
+ * of docs that a parallel build indexes apart. */
+static struct search_doc *generated_docs(size_t n, char ***texts)
+{
+	static const char *const vocab[] = {"alpha", "alphabet", "beta",
+	    "gamma", "délai", "delta", "epsilon", "zeta", "eta", "theta",
+	    "東京", "iota", "kappa", "lambda", "mu"};
+	const size_t nv = sizeof vocab / sizeof *vocab;
+	struct search_doc *d = calloc(n, sizeof *d);
+	*texts = calloc(n * 2, sizeof **texts);
+	unsigned r = 1;
+	for (size_t i = 0; i < n; i++) {
+		struct buf t = {0}, title = {0};
+		for (size_t w = 0; w < 1 + i % 40; w++) {
+			r = r * 1103515245u + 12345u;
+			buf_printf(&t, "%s ", vocab[(r >> 16) % nv]);
+		}
+		buf_printf(&title, "%s %zu", vocab[i % nv], i);
+		(*texts)[2 * i] = buf_take(&t, &d[i].text_len);
+		(*texts)[2 * i + 1] = buf_take(&title, NULL);
+		d[i] = (struct search_doc){(*texts)[2 * i + 1], none, 0,
+		    i % 3 ? NULL : "summary", (*texts)[2 * i], d[i].text_len};
+	}
+	return d;
+}
+
+/* An index built on several threads answers every query as one built on
+ * one thread does. */
+static void parallel_build(void **state)
+{
+	(void)state;
+	const size_t n = 3000;
+	char **texts;
+	struct search_doc *d = generated_docs(n, &texts);
+	setenv("POLLUX_LOAD_THREADS", "1", 1);
+	struct search_index *one = search_index_build(d, n);
+	setenv("POLLUX_LOAD_THREADS", "4", 1);
+	struct search_index *four = search_index_build(d, n);
+	unsetenv("POLLUX_LOAD_THREADS");
+	static const char *const q[] = {"alpha", "alp", "a", "delai", "東",
+	    "mu", "theta kappa", "eta", "1234", "summary", "zz", "e"};
+	struct search_hit h1[SEARCH_RESULTS], h4[SEARCH_RESULTS];
+	for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+		size_t n1 = search_query(one, q[i], strlen(q[i]), h1,
+		    SEARCH_RESULTS);
+		size_t n4 = search_query(four, q[i], strlen(q[i]), h4,
+		    SEARCH_RESULTS);
+		assert_int_equal(n1, n4);
+		size_t shown = n1 < SEARCH_RESULTS ? n1 : SEARCH_RESULTS;
+		assert_memory_equal(h1, h4, shown * sizeof *h1);
+	}
+	search_index_free(one);
+	search_index_free(four);
+	for (size_t i = 0; i < 2 * n; i++)
+		free(texts[i]);
+	free(texts);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +231,7 @@ int main(void)
 		cmocka_unit_test(queries),
 		cmocka_unit_test(bounds),
 		cmocka_unit_test(excerpts),
+		cmocka_unit_test(parallel_build),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
