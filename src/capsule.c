@@ -3,6 +3,7 @@
  * file to serve as-is. A broken item is reported and skipped; a capsule that
  * cannot be read as well as before fails the load, so a reload keeps the
  * previous pages. Nothing outside the capsule is ever read. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,8 @@
 
 #define POST_MAX_BYTES (4u << 20)     /* one post's Markdown */
 #define FILE_MAX_BYTES (64u << 20)    /* one static file, held in memory */
+#define FEED_ENTRIES_DEFAULT 50
+#define FEED_ENTRIES_MAX 100000
 #define WALK_MAX_DEPTH 16
 #define WALK_MAX_FILES 100000
 
@@ -301,6 +304,22 @@ static void site_redirects(struct load *L, yaml_document_t *doc,
 	}
 }
 
+/* "feed_entries: N": the newest N posts in each feed; "all" for every one. */
+static void site_feed_entries(struct load *L, yaml_node_t *v, unsigned line)
+{
+	const char *n = scalar(v);
+	char *end;
+	unsigned long k = n && isdigit((unsigned char)*n) ?
+	    strtoul(n, &end, 10) : 0;
+	if (n && strcmp(n, "all") == 0)
+		L->site->feed_entries = 0;
+	else if (k >= 1 && k <= FEED_ENTRIES_MAX && *end == '\0')
+		L->site->feed_entries = (unsigned)k;
+	else
+		problem(L, "site.yaml", line, "feed_entries must be a number "
+		    "from 1 to %u, or all", FEED_ENTRIES_MAX);
+}
+
 static void site_yaml(struct load *L)
 {
 	struct site *s = L->site;
@@ -331,6 +350,10 @@ static void site_yaml(struct load *L)
 		unsigned line = (unsigned)k->start_mark.line + 1;
 		if (scalar(k) && strcmp(scalar(k), "redirects") == 0) {
 			site_redirects(L, &doc, v, line);
+			continue;
+		}
+		if (scalar(k) && strcmp(scalar(k), "feed_entries") == 0) {
+			site_feed_entries(L, v, line);
 			continue;
 		}
 		if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
@@ -887,6 +910,7 @@ struct site *capsule_load(const char *dir, const struct site *prev)
 	L->prev = prev;
 	struct site *s = L->site = xcalloc(1, sizeof *s);
 	s->dir = xstrdup(L->rootlen ? L->root : "/");
+	s->feed_entries = FEED_ENTRIES_DEFAULT;
 
 	site_yaml(L);
 	if (!s->title)

@@ -72,6 +72,10 @@ void feed_atom(struct buf *out, const struct site *site, const char *title,
 	element(out, "  ", "title", title);
 	if (site->description)
 		element(out, "  ", "subtitle", site->description);
+	/* The newest entries: a feed is polled, and every poll fetches it
+	 * whole, so a capsule of years of posts must not send them all. */
+	if (site->feed_entries && nposts > site->feed_entries)
+		nposts = site->feed_entries;
 	/* The feed changed when its latest entry did. */
 	const char *latest = "1970-01-01T00:00:00Z";
 	long long latest_epoch = -1;

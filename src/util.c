@@ -108,6 +108,11 @@ char *buf_take(struct buf *b, size_t *len)
 		b->data[0] = '\0';
 	}
 	char *d = b->data;
+	/* What is taken is usually kept (a page for the life of a site):
+	 * the room a growing buffer kept ahead is given back. Shrinking in
+	 * place copies nothing. */
+	if (b->cap - b->len > 64 && b->cap / 8 < b->cap - b->len)
+		d = xrealloc(d, b->len + 1);
 	if (len)
 		*len = b->len;
 	*b = (struct buf){0};

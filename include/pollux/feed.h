@@ -19,7 +19,8 @@ struct feed_urls {
 	const char *host;         /* the canonical host name, for entry ids */
 };
 
-/* Appends the Atom feed of posts[0..nposts) to out. An entry's id is a
+/* Appends the Atom feed of posts[0..nposts) (newest first) to out, the
+ * first site->feed_entries of them when that is set. An entry's id is a
  * tag: URI (RFC 4151) of the host, the post's date and its slug, the same
  * over every protocol, so a reader subscribed to both sees a post once. */
 void feed_atom(struct buf *out, const struct site *site, const char *title,

@@ -37,6 +37,7 @@ struct site {
 	char *title, *author, *description, *lang; /* lang defaults to "en" */
 	char *icon;            /* the feeds' icon as written: a path or a URL */
 	unsigned icon_line;    /* its line in site.yaml */
+	unsigned feed_entries; /* entries in a feed at most; 0: every post */
 	char *intro;           /* index.md as Markdown, or NULL */
 	size_t intro_len;
 

@@ -326,6 +326,30 @@ static void bad_site_yaml_is_reported(void **state)
 	site_free(s);
 }
 
+static void feed_entries_setting(void **state)
+{
+	(void)state;
+	static const struct { const char *yaml; unsigned want, problems; }
+	    cases[] = {
+		{"title: T\n", 50, 0},                /* the default */
+		{"feed_entries: 7\n", 7, 0},
+		{"feed_entries: all\n", 0, 0},
+		{"feed_entries: 0\n", 50, 1},
+		{"feed_entries: -3\n", 50, 1},
+		{"feed_entries: 12x\n", 50, 1},
+		{"feed_entries: [1]\n", 50, 1},
+		{"feed_entries: 100001\n", 50, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		put("site.yaml", cases[i].yaml);
+		struct site *s = capsule_load(root, NULL);
+		assert_non_null(s);
+		assert_int_equal(s->feed_entries, cases[i].want);
+		assert_int_equal(s->problems, cases[i].problems);
+		site_free(s);
+	}
+}
+
 static void redirects_and_aliases(void **state)
 {
 	(void)state;
@@ -381,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unreadable_again_fails_the_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_folder_is_null, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_site_yaml_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(feed_entries_setting, setup, teardown),
 		cmocka_unit_test_setup_teardown(redirects_and_aliases, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

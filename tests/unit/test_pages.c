@@ -51,7 +51,7 @@ static int setup(void **state)
 	snprintf(root, sizeof root, "/tmp/pollux-pages-XXXXXX");
 	assert_non_null(mkdtemp(root));
 	put("site.yaml", "title: Test Blog\nlanguage: en\nauthor: A. Writer\n"
-	    "icon: images/p.png\nredirects:\n"
+	    "icon: images/p.png\nfeed_entries: 3\nredirects:\n"
 	    "  - from: /old-notes/\n    to: /notes/\n"
 	    "  - from: /colophon.gmi\n    to: /\n"          /* a real page */
 	    "  - from: /lost\n    to: /nowhere.gmi\n");
@@ -399,6 +399,14 @@ static void test_feeds(void **state)
 	assert_non_null(strstr(o, "<icon>gopher://localhost/I/images/p.png</icon>"));
 	assert_non_null(strstr(g, "<name>A. Writer</name>"));
 	assert_non_null(strstr(o, "<category term=\"c-plus-plus\" label=\"C++\"/>"));
+	/* feed_entries: 3 keeps the newest three of the four posts. */
+	size_t entries = 0;
+	for (const char *e = g; (e = strstr(e, "<entry>")); e++)
+		entries++;
+	assert_int_equal(entries, 3);
+	assert_null(strstr(g, ":first</id>"));
+	assert_non_null(strstr(page(PROTO_GEMINI, "/tags/iot/atom.xml"),
+	    ":first</id>"));
 }
 
 static void test_index_cards(void **state)
