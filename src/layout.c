@@ -236,8 +236,9 @@ size_t text_columns(const char *s, size_t n)
 	size_t cols = 0, i = 0, len;
 
 	while (i < n) {
-		if ((unsigned char)s[i] < 0x80) {   /* the common case */
-			cols += cp_columns((unsigned char)s[i]);
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {   /* the common case: printable or not */
+			cols += (c >= 0x20 && c != 0x7F) || c == LAYOUT_GLUE;
 			i++;
 			continue;
 		}
@@ -311,9 +312,23 @@ static void wrap_flush(struct wrap *w)
 
 static void put_bytes(struct wrap *w, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		buf_putc(w->lines, s[i] == LAYOUT_GLUE ? ' ' : s[i]);
+	const char *glue;
+	while (n && (glue = memchr(s, LAYOUT_GLUE, n))) {
+		buf_put(w->lines, s, (size_t)(glue - s));
+		buf_putc(w->lines, ' ');
+		n -= (size_t)(glue - s) + 1;
+		s = glue + 1;
+	}
+	buf_put(w->lines, s, n);
 	w->open = true;
+}
+
+static bool ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
 }
 
 /* A piece that is never broken, unless it is wider than a whole line and
@@ -346,6 +361,10 @@ static void wrap_unit(struct wrap *w, const char *s, size_t n, bool space)
 /* One word: whole, unless CJK characters inside it allow breaks. */
 static void wrap_word(struct wrap *w, const char *s, size_t n, bool space)
 {
+	if (ascii(s, n)) {   /* most words: no CJK, so one unit */
+		wrap_unit(w, s, n, space);
+		return;
+	}
 	bool url = looks_like_url(s, n);
 	size_t unit = 0, i = 0, len;
 	uint32_t prev = 0, c;
