@@ -107,7 +107,11 @@ static int ticket_cb(SSL *ssl, unsigned char name[16],
 			return 0;
 		}
 		key = k->keys[i];
-		rc = i == 0 ? 1 : 2;   /* 2: resume, and renew the ticket */
+		/* Resume, and send a fresh ticket: in TLS 1.3 OpenSSL sends
+		 * none after a resumption unless told to renew, and a client
+		 * that uses a ticket once (as RFC 8446 advises, for privacy)
+		 * would then do a full handshake every other time. */
+		rc = 2;
 	}
 	pthread_mutex_unlock(&k->lock);
 

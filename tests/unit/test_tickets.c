@@ -173,6 +173,37 @@ static void random_keys_resume_on_their_own_instance(void **state)
 	SSL_CTX_free(two);
 }
 
+/* A client that uses each ticket once (RFC 8446's advice) resumes every
+ * time: a resumed connection brings a fresh ticket, with shared keys and
+ * with the instance's own. */
+static void every_resumption_brings_a_ticket(void **state)
+{
+	(void)state;
+	const char *a[] = {key_file("r.key", 4, 80, 0600)};
+	SSL_CTX *ctxs[] = {server(a, 1), server(NULL, 0)};
+	for (size_t k = 0; k < 2; k++)
+		for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
+			bool reused;
+			SSL_SESSION *s = visit(ctxs[k], NULL, v, &reused);
+			for (int i = 0; i < 4; i++) {
+				SSL_SESSION *next = visit(ctxs[k], s, v, &reused);
+				assert_true(reused);
+				/* The ticket it came with, not the one used. */
+				size_t len, used;
+				const unsigned char *t, *u;
+				SSL_SESSION_get0_ticket(next, &t, &len);
+				SSL_SESSION_get0_ticket(s, &u, &used);
+				assert_true(len > 0);
+				assert_false(len == used && memcmp(t, u, len) == 0);
+				SSL_SESSION_free(s);
+				s = next;
+			}
+			SSL_SESSION_free(s);
+		}
+	SSL_CTX_free(ctxs[0]);
+	SSL_CTX_free(ctxs[1]);
+}
+
 static void bad_key_files_are_refused(void **state)
 {
 	(void)state;
@@ -191,6 +222,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(shared_keys_resume_across_instances),
 		cmocka_unit_test(random_keys_resume_on_their_own_instance),
+		cmocka_unit_test(every_resumption_brings_a_ticket),
 		cmocka_unit_test(bad_key_files_are_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
