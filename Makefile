@@ -4,6 +4,9 @@
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+SYSCONFDIR ?= /etc
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+DOCDIR    ?= $(PREFIX)/share/doc/pollux
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 PKGS      := libuv openssl libcmark-gfm yaml-0.1
@@ -126,12 +129,26 @@ build/gemload: contrib/gemload/gemload.c | deps
 bench: pollux build/gemload
 	@sh contrib/bench.sh
 
+# The units name the installed binary and config; the example config is
+# always in DOCDIR, and becomes SYSCONFDIR/pollux.conf only where there is
+# none (an operator's is never overwritten).
 install: pollux
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/man/man5
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 pollux $(DESTDIR)$(PREFIX)/bin/pollux
 	install -m 644 man/pollux.8 $(DESTDIR)$(PREFIX)/share/man/man8/pollux.8
 	install -m 644 man/pollux.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/pollux.conf.5
+	for u in pollux.service pollux.socket; do \
+		sed -e 's|/usr/local/bin/pollux|$(PREFIX)/bin/pollux|' \
+		    -e 's|/etc/pollux.conf|$(SYSCONFDIR)/pollux.conf|' \
+		    contrib/$$u >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 644 contrib/pollux.conf contrib/haproxy.cfg $(DESTDIR)$(DOCDIR)/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/pollux.conf ] || \
+		install -m 644 contrib/pollux.conf $(DESTDIR)$(SYSCONFDIR)/pollux.conf
 
 clean:
 	rm -rf build pollux

@@ -7,10 +7,11 @@ set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 # cmark-gfm, the program, brings the GFM spec whose examples tests/spec.py
-# runs.
+# runs; haproxy runs the cluster recipe in tests/e2e/test_haproxy.py.
 for pkg in build-essential pkg-config libuv1-dev libssl-dev libcmark-gfm-dev \
            libcmark-gfm-extensions-dev cmark-gfm libyaml-dev libcmocka-dev \
-           openssl curl lynx sacc python3 python3-feedparser clang valgrind; do
+           openssl curl lynx sacc python3 python3-feedparser clang valgrind \
+           haproxy; do
 	have "$pkg" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0

@@ -3,6 +3,7 @@
  * a back-off when descriptors run out; signals, the stats line, reloads
  * handed over, and the stop. Connections themselves live in conn.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "pollux/activation.h"
 #include "pollux/clients.h"
 #include "pollux/conn.h"
 #include "pollux/log.h"
@@ -342,6 +344,27 @@ static const char *bound_address(const char *addr)
 	    NULL : addr;
 }
 
+/* A listener on w's loop for fd (which it owns from here on, even when
+ * this fails). */
+static int add_listener(struct worker *w, int fd, enum proto proto,
+    unsigned port, const char *addr)
+{
+	struct listener *l = &w->listeners[w->nlisteners];
+	int rc = uv_poll_init_socket(&w->loop, &l->poll, fd);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	w->nlisteners++;
+	l->poll.data = l;
+	l->fd = fd;
+	l->origin.proto = proto;
+	l->origin.port = port;
+	l->origin.addr = addr;
+	l->w = w;
+	return uv_poll_start(&l->poll, UV_READABLE, on_acceptable);
+}
+
 static int listen_on(struct server *srv, const char *addr, unsigned port,
     enum proto proto, bool required)
 {
@@ -351,7 +374,6 @@ static int listen_on(struct server *srv, const char *addr, unsigned port,
 		return -1;
 	const char *scheme = proto == PROTO_GEMINI ? "gemini" : "gopher";
 	for (unsigned i = 0; i < srv->nworkers; i++) {
-		struct worker *w = &srv->workers[i];
 		int fd = open_listener((struct sockaddr *)&ss, v6,
 		    proto == PROTO_GOPHER);
 		if (fd < 0) {
@@ -362,22 +384,8 @@ static int listen_on(struct server *srv, const char *addr, unsigned port,
 			    scheme, strerror(-fd));
 			return -1;
 		}
-		struct listener *l = &w->listeners[w->nlisteners];
-		int rc = uv_poll_init_socket(&w->loop, &l->poll, fd);
-		if (rc < 0) {
-			close(fd);
-			log_error("cannot listen on %s port %u (%s): %s", addr, port,
-			    scheme, uv_strerror(rc));
-			return -1;
-		}
-		w->nlisteners++;
-		l->poll.data = l;
-		l->fd = fd;
-		l->origin.proto = proto;
-		l->origin.port = port;
-		l->origin.addr = bound_address(addr);
-		l->w = w;
-		rc = uv_poll_start(&l->poll, UV_READABLE, on_acceptable);
+		int rc = add_listener(&srv->workers[i], fd, proto, port,
+		    bound_address(addr));
 		if (rc < 0) {
 			log_error("cannot listen on %s port %u (%s): %s", addr, port,
 			    scheme, uv_strerror(rc));
@@ -386,6 +394,88 @@ static int listen_on(struct server *srv, const char *addr, unsigned port,
 	}
 	log_info("listening on %s://%s%s%s:%u/", scheme, v6 ? "[" : "", addr,
 	    v6 ? "]" : "", port);
+	return 0;
+}
+
+/* A socket the service manager bound: one socket for every worker (a
+ * descriptor of its own each, as each closes its own), where a bound one
+ * is a socket per worker. Each worker polls it, and the one that wakes
+ * first takes the connection. Gopher's gets the options open_listener
+ * gives it (TCP_DEFER_ACCEPT, TCP_CORK: see there). The URL check asks
+ * the socket for its address (origin without one). */
+static int adopt(struct server *srv, const struct passed_socket *p)
+{
+	const char *scheme = p->proto == PROTO_GEMINI ? "gemini" : "gopher";
+	int one = 1;
+	if (p->proto == PROTO_GOPHER && (setsockopt(p->fd, IPPROTO_TCP,
+	    TCP_DEFER_ACCEPT, &one, sizeof one) < 0 || setsockopt(p->fd,
+	    IPPROTO_TCP, TCP_CORK, &one, sizeof one) < 0)) {
+		log_error("socket activation: %s (%s): %s", p->where, scheme,
+		    strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		int fd = fcntl(p->fd, F_DUPFD_CLOEXEC, ACTIVATION_FD_START);
+		int rc = fd < 0 ? -errno : add_listener(&srv->workers[i], fd,
+		    p->proto, p->port, NULL);
+		if (rc < 0) {
+			log_error("socket activation: %s (%s): %s", p->where, scheme,
+			    fd < 0 ? strerror(-rc) : uv_strerror(rc));
+			return -1;
+		}
+	}
+	log_info("listening on %s, passed by the service manager, for %s",
+	    p->where, scheme);
+	return 0;
+}
+
+/* The sockets the service manager passed. Their descriptors are closed
+ * here (and set to -1): the workers hold copies. */
+static int adopt_passed(struct server *srv, struct passed_socket *passed,
+    int npassed)
+{
+	int rc = 0;
+	bool gemini = false, gopher = false;
+	for (int i = 0; i < npassed; i++) {
+		if (rc == 0 && adopt(srv, &passed[i]) < 0)
+			rc = -1;
+		gemini |= passed[i].proto == PROTO_GEMINI;
+		gopher |= passed[i].proto == PROTO_GOPHER;
+		close(passed[i].fd);
+		passed[i].fd = -1;
+	}
+	if (rc == 0 && srv->cfg->gemini_port && !gemini)
+		log_info("socket activation: no Gemini socket passed: Gemini "
+		    "is not served");
+	if (rc == 0 && srv->cfg->gopher_port && !gopher)
+		log_info("socket activation: no Gopher socket passed: Gopher "
+		    "is not served");
+	return rc;
+}
+
+/* Without socket activation: every configured address, each port
+ * checked first. */
+static int bind_configured(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	bool defaults = cfg->nlisten == 2 && strcmp(cfg->listen[0], "::") == 0 &&
+	    strcmp(cfg->listen[1], "0.0.0.0") == 0;
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		bool required = !(defaults && i == 0);
+		if ((cfg->gemini_port && check_port_free(cfg->listen[i],
+		    cfg->gemini_port, PROTO_GEMINI, required) < 0) ||
+		    (cfg->gopher_port && check_port_free(cfg->listen[i],
+		    cfg->gopher_port, PROTO_GOPHER, required) < 0))
+			return -1;
+	}
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		bool required = !(defaults && i == 0);
+		if ((cfg->gemini_port && listen_on(srv, cfg->listen[i],
+		    cfg->gemini_port, PROTO_GEMINI, required) < 0) ||
+		    (cfg->gopher_port && listen_on(srv, cfg->listen[i],
+		    cfg->gopher_port, PROTO_GOPHER, required) < 0))
+			return -1;
+	}
 	return 0;
 }
 
@@ -640,6 +730,11 @@ int server_run(const struct config *given)
 	 * KiB) is then a mapping of its own, which goes back to the kernel
 	 * at the close whatever else the heap holds. */
 	mallopt(M_MMAP_THRESHOLD, 64 << 10);
+	/* Before any thread starts: the environment is changed. */
+	struct passed_socket *passed;
+	int npassed = activation_take(given, &passed);
+	if (npassed < 0)
+		return -1;
 	struct server *srv = xcalloc(1, sizeof *srv);
 	int rc = -1;
 	srv->config = *given;
@@ -651,7 +746,8 @@ int server_run(const struct config *given)
 	srv->nworkers = cfg->workers ? cfg->workers : uv_available_parallelism();
 	srv->workers = xcalloc(srv->nworkers, sizeof *srv->workers);
 	for (unsigned i = 0; i < srv->nworkers; i++)
-		worker_init(srv, &srv->workers[i], 2 * cfg->nlisten);
+		worker_init(srv, &srv->workers[i], npassed ? (size_t)npassed :
+		    2 * cfg->nlisten);
 	uv_loop_t *main_loop = &srv->workers[0].loop;
 	uv_async_init(main_loop, &srv->all_finished, on_worker_finished);
 	srv->all_finished.data = srv;
@@ -663,26 +759,14 @@ int server_run(const struct config *given)
 	signal_init(srv, &srv->sigusr1, on_sigusr1, SIGUSR1);
 	bool logging = log_start() == 0;
 
-	if (cfg->gemini_port && !(srv->shared.ssl_ctx = tls_context_new(cfg)))
+	bool tls = cfg->gemini_port != 0;
+	for (int i = 0; i < npassed; i++)
+		tls |= passed[i].proto == PROTO_GEMINI;
+	if (tls && !(srv->shared.ssl_ctx = tls_context_new(cfg)))
 		goto done;
-	bool defaults = cfg->nlisten == 2 && strcmp(cfg->listen[0], "::") == 0 &&
-	    strcmp(cfg->listen[1], "0.0.0.0") == 0;
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		bool required = !(defaults && i == 0);
-		if ((cfg->gemini_port && check_port_free(cfg->listen[i],
-		    cfg->gemini_port, PROTO_GEMINI, required) < 0) ||
-		    (cfg->gopher_port && check_port_free(cfg->listen[i],
-		    cfg->gopher_port, PROTO_GOPHER, required) < 0))
-			goto done;
-	}
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		bool required = !(defaults && i == 0);
-		if ((cfg->gemini_port && listen_on(srv, cfg->listen[i],
-		    cfg->gemini_port, PROTO_GEMINI, required) < 0) ||
-		    (cfg->gopher_port && listen_on(srv, cfg->listen[i],
-		    cfg->gopher_port, PROTO_GOPHER, required) < 0))
-			goto done;
-	}
+	if ((npassed ? adopt_passed(srv, passed, npassed) :
+	    bind_configured(srv)) < 0)
+		goto done;
 	if (srv->workers[0].nlisteners == 0) {
 		log_error("nothing to serve on: both ports are 0 or no address "
 		    "could be used");
@@ -719,6 +803,10 @@ int server_run(const struct config *given)
 		uv_thread_join(&srv->workers[i].thread);
 	rc = 0;
 done:
+	for (int i = 0; i < npassed; i++)
+		if (passed[i].fd >= 0)
+			close(passed[i].fd);
+	free(passed);
 	if (!uv_is_closing((uv_handle_t *)&srv->all_finished))
 		uv_close((uv_handle_t *)&srv->all_finished, NULL);
 	signal_close(&srv->sigint);
