@@ -122,16 +122,12 @@ class Pollux:
         raise RuntimeError("pollux did not start: " + self.stderr())
 
     def stdout(self):
-        self.out.flush()
-        with open(self.out.name, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        return written_text(self.out)
 
     def stderr(self):
         if self.err.closed:
             return self.final_stderr
-        self.err.flush()
-        with open(self.err.name, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        return written_text(self.err)
 
     def access_log(self):
         """The access log so far, one dict a line: time, proto, client,
@@ -277,6 +273,13 @@ def connect_many(port, n):
     """n plain connections that send nothing."""
     return [socket.create_connection(("127.0.0.1", port), TIMEOUT)
             for _ in range(n)]
+
+
+def written_text(f):
+    """What a process has written so far to f, a file of ours."""
+    f.flush()
+    with open(f.name, "rb") as r:
+        return r.read().decode("utf-8", "replace")
 
 
 def read_until_closed(sock, timeout=5):

@@ -19,8 +19,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from pollux_harness import (ACCESS_LINE, POLLUX, SANITIZED,  # noqa: E402
-                            TIMEOUT, client_context, gemini, gopher, run,
-                            write_capsule)
+                            TIMEOUT, client_context, gemini, gopher,
+                            read_until_closed, run, write_capsule,
+                            written_text)
 
 
 def listening_socket():
@@ -75,14 +76,10 @@ class Activated:
         raise AssertionError("pollux did not start: " + self.stderr())
 
     def stderr(self):
-        self.err.flush()
-        with open(self.err.name, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        return written_text(self.err)
 
     def access_log(self):
-        self.out.flush()
-        with open(self.out.name, "rb") as f:
-            lines = f.read().decode("utf-8", "replace").splitlines()
+        lines = written_text(self.out).splitlines()
         return [m.groupdict() for m in map(ACCESS_LINE.match, lines) if m]
 
     def stop(self):
@@ -202,14 +199,7 @@ class Activation(unittest.TestCase):
         talker.start()   # its ClientHello waits in the queue too
 
         second = self.start(names=["gemini", "gopher"])
-        waiting_gopher.settimeout(60)
-        data = b""
-        while True:
-            chunk = waiting_gopher.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        waiting_gopher.close()
+        data = read_until_closed(waiting_gopher, 60)
         talker.join(90)
         self.assertIn(b"Test Capsule", data)
         self.assertTrue(result.get("gemini", b"").startswith(b"20 "),

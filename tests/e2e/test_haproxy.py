@@ -14,12 +14,12 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from pollux_harness import (TIMEOUT, Pollux, client_context,  # noqa: E402
-                            free_port, run, wait_for, write_capsule)
+                            free_port, read_until_closed, run, wait_for,
+                            write_capsule, written_text)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = os.path.join(HERE, "..", "..", "contrib", "haproxy.cfg")
@@ -103,9 +103,7 @@ class HAProxy:
         raise AssertionError("haproxy did not start: " + self.output())
 
     def output(self):
-        self.log.flush()
-        with open(self.log.name, "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        return written_text(self.log)
 
     def servers(self):
         """{(backend, server): (status, check_status)} from `show stat`."""
@@ -113,12 +111,7 @@ class HAProxy:
             s.settimeout(TIMEOUT)
             s.connect(self.stats_path)
             s.sendall(b"show stat\n")
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = read_until_closed(s, TIMEOUT)
         lines = data.decode().splitlines()
         head = lines[0].lstrip("# ").split(",")
         out = {}
