@@ -166,8 +166,59 @@ def spread(xs, fmt="%.2f"):
         statistics.median(xs), min(xs), max(xs))
 
 
-def nginx_string(data):
-    """data as a double-quoted nginx string: backslashes and quotes
-    escaped, "$" through a variable that holds it (geo $dollar)."""
-    return '"%s"' % data.decode().replace("\\", "\\\\").replace('"', '\\"') \
+def nginx_escape(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"') \
         .replace("$", "${dollar}")
+
+
+def nginx_return(data, name):
+    """Directives for an nginx stream server block that return exactly
+    data: nginx reads no token over 4 KiB, so longer data is cut into
+    pieces, each set into a variable $NAME_k, and the return names them
+    all. "$" comes through a variable that holds it (geo $dollar)."""
+    pieces, cur, size = [], [], 0
+    for ch in data.decode():
+        e = nginx_escape(ch)
+        if size + len(e.encode()) > 3000:
+            pieces.append("".join(cur))
+            cur, size = [], 0
+        cur.append(e)
+        size += len(e.encode())
+    pieces.append("".join(cur))
+    sets = "".join('    set $%s_%d "%s";\n' % (name, k, p)
+                   for k, p in enumerate(pieces))
+    return sets + '    return "%s";\n' % "".join(
+        "${%s_%d}" % (name, k) for k in range(len(pieces)))
+
+
+def nginx_conf(tmp, workers, gem, goph, cert, key, home, menu):
+    """An nginx of our own, all its files in tmp: the stream module
+    returning home on gem (TLS) and menu on goph, workers processes."""
+    path = os.path.join(tmp, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(
+            "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"
+            "worker_processes %d; daemon off; pid %s/nginx.pid;\n"
+            "error_log %s/nginx.err;\nevents { worker_connections 4096; }\n"
+            "stream {\n  geo $dollar { default \"$\"; }\n"
+            "  server {\n    listen 127.0.0.1:%d ssl; ssl_certificate %s;\n"
+            "    ssl_certificate_key %s; ssl_protocols TLSv1.2 TLSv1.3;\n"
+            "%s  }\n  server {\n    listen 127.0.0.1:%d;\n%s  }\n}\n"
+            % (workers, tmp, tmp, gem, cert, key, nginx_return(home, "home"),
+               goph, nginx_return(menu, "menu")))
+    return ["nginx", "-p", tmp, "-c", path, "-e", os.path.join(tmp, "nginx.err")]
+
+
+def same_bytes(gem, goph, home, menu):
+    """Whether the server on gem and goph answers home and menu, byte
+    for byte (no request sent: nginx's return does not read one)."""
+    return (fetch(gem, b"", tls=True) == home and fetch(goph, b"") == menu)
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+# A TERM (make's, or the shell's on exit) unwinds like an INT: every
+# script's finally stops its servers and removes its temporary files.
+signal.signal(signal.SIGTERM, _terminated)
