@@ -27,6 +27,8 @@ bench_install() {
 	policy=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		policy=/usr/sbin/policy-rc.d
+		trap 'rm -f "$policy"' EXIT
+		trap 'rm -f "$policy"; exit 130' INT TERM
 		printf '#!/bin/sh\nexit 101\n' >"$policy"
 		chmod 755 "$policy"
 	fi
@@ -34,7 +36,10 @@ bench_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing \
 			>/dev/null || rc=1
-	[ -n "$policy" ] && rm -f "$policy"
+	if [ -n "$policy" ]; then
+		rm -f "$policy"
+		trap - EXIT INT TERM
+	fi
 	bench_missing "$@"
 	[ -z "$missing" ] && [ $rc -eq 0 ]
 }
