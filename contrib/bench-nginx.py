@@ -12,55 +12,18 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+from benchlib import (fetch, free_port, gemload, nginx_conf, same_bytes,
+                      spread, wait_port)
+
 SECONDS = os.environ.get("BENCH_SECONDS", "3")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SYSCALL_REQUESTS = 20000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc):
-    for _ in range(400):
-        if proc.poll() is not None:
-            raise RuntimeError("%s exited" % proc.args[0])
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("%s did not listen on %d" % (proc.args[0], port))
-
-
-def gemload(load, url, conns, pid=None, resume=False, requests=None):
-    args = [load, "-c", str(conns)]
-    args += ["-n", str(requests), "-t", "600"] if requests else ["-t", SECONDS]
-    if pid:
-        args += ["-p", str(pid)]
-    if resume:
-        args.append("-r")
-    out = subprocess.run(args + [url], capture_output=True, text=True,
-                         timeout=900).stdout
-    return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.-]+)", out)}
-
-
-def nginx_string(data):
-    return '"%s"' % data.decode().replace("\\", "\\\\").replace('"', '\\"') \
-        .replace("$", "${dollar}")
-
-
-def spread(xs):
-    return "%5.2f [%.2f-%.2f]" % (statistics.median(xs), min(xs), max(xs))
 
 
 def count_syscalls(pid, run):
@@ -149,28 +112,20 @@ def main():
         os.chmod(certs, 0o755)
         os.chmod(key, 0o644)   # a throwaway key nginx's user must read
 
-        def dump(url):
-            return subprocess.run([pollux_bin, "--capsule", "capsule",
-                                   "--dump", url], capture_output=True).stdout
-        home = dump("gemini://localhost/")
-        menu = dump("gopher://localhost/1/")
-        conf = os.path.join(tmp, "nginx.conf")
-        open(conf, "w").write(
-            "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"
-            "worker_processes 1; daemon off; pid %s/nginx.pid;\n"
-            "error_log %s/nginx.err;\nevents { worker_connections 4096; }\n"
-            "stream {\n  geo $dollar { default \"$\"; }\n"
-            "  server { listen 127.0.0.1:%d ssl; ssl_certificate %s;\n"
-            "    ssl_certificate_key %s; ssl_protocols TLSv1.2 TLSv1.3;\n"
-            "    return %s; }\n"
-            "  server { listen 127.0.0.1:%d; return %s; }\n}\n"
-            % (tmp, tmp, ports["ng"], cert, key, nginx_string(home),
-               ports["np"], nginx_string(menu)))
-        nginx = subprocess.Popen(["nginx", "-c", conf, "-e", tmp + "/nginx.err"],
+        # nginx returns what pollux answers on the wire, byte for byte.
+        home = fetch(ports["pg"], b"gemini://localhost/\r\n", tls=True)
+        menu = fetch(ports["pp"], b"\r\n")
+        nginx = subprocess.Popen(nginx_conf(tmp, 1, ports["ng"], ports["np"],
+                                            cert, key, home, menu),
                                  stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
         procs.append(nginx)
         wait_port(ports["ng"], nginx)
+        if not same_bytes(ports["ng"], ports["np"], home, menu):
+            print("nginx does not return pollux's bytes: no comparison")
+            return 1
+        print("the same bytes from both: gemini home %d, gopher menu %d"
+              % (len(home), len(menu)))
         time.sleep(0.5)
         worker = int(subprocess.run(["pgrep", "-P", str(nginx.pid)],
                                     capture_output=True, text=True)

@@ -3,23 +3,19 @@
 # with the same certificate, and prints pollux's figures as ratios to
 # each: molly-brown (Gemini), gophernicus under systemd-socket-activate
 # (Gopher, a process per connection) and nginx's stream module answering
-# every connection with a fixed `return` (no parsing, no lookup: the
-# ceiling on this OpenSSL and this kernel). Installs the peers when root.
+# every connection with a fixed `return` of pollux's bytes (no parsing, no
+# lookup: the ceiling on this OpenSSL and this kernel). Installs the peers
+# when root (apt-get update first; no service is started, stopped or
+# restarted: nginx runs as an instance of our own, from a temporary
+# folder). BENCH_SECONDS (3), BENCH_PEER_ROUNDS (3), BENCH_WORKERS (one
+# per CPU, for pollux and nginx alike).
 set -eu
 cd "$(dirname "$0")/.."
-need=""
-for pkg in molly-brown gophernicus nginx-light libnginx-mod-stream systemd; do
-	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
-		need="$need $pkg"
-done
-if [ -n "$need" ]; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "bench-peers needs:$need (sudo apt-get install -y$need)" >&2
-		exit 1
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$need >/dev/null
-	# The package starts a system nginx; the benchmark runs its own.
-	systemctl stop nginx 2>/dev/null || service nginx stop 2>/dev/null || true
-fi
+. contrib/bench-apt.sh
+echo "== machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' \
+	/proc/cpuinfo | sort -u | paste -sd/ -)), kernel $(uname -r); load \
+average $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_install molly-brown gophernicus nginx-light libnginx-mod-stream \
+	systemd util-linux procps || exit 1
 make -s pollux build/gemload
-exec python3 contrib/bench-peers.py "$@"
+exec "${PYTHON:-python3}" contrib/bench-peers.py "$@"

@@ -5,7 +5,9 @@ without reloads, then with a SIGHUP every few seconds; the latencies of
 both, and how many reloads were swapped in. A swap only changes a pointer
 and the old snapshot is freed off the loops, so the second run's p99 and
 max should differ from the first by what the rebuild's CPU takes from a
-shared machine, not by a pause at the swap.
+shared machine, not by a pause at the swap. BENCH_SWAP_ROUNDS (3) rounds
+of BENCH_SWAP_SECONDS (10) without reloads, then as many with, in turn;
+rates and latencies are median [min-max] of the rounds.
 
     bench-swap.py POLLUX GEMLOAD [POSTS]"""
 import importlib.util
@@ -14,13 +16,18 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-SECONDS = float(os.environ.get("BENCH_SWAP_SECONDS", "30"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import spread  # noqa: E402
+
+SECONDS = float(os.environ.get("BENCH_SWAP_SECONDS", "10"))
+ROUNDS = int(os.environ.get("BENCH_SWAP_ROUNDS", "3"))
 EVERY = float(os.environ.get("BENCH_SWAP_EVERY", "3"))
 SLOWEST = 500
 SPIKE_MS = 10
@@ -80,45 +87,56 @@ def main():
             return 1
         url = "gopher://localhost:%d/1/" % goph
         gemload(load, url, 16, 1)   # warm
-        quiet = gemload(load, url, 16, SECONDS)
+        quiet, busy, swaps, at_swap = [], [], [], []
+        for _ in range(ROUNDS):
+            quiet.append(gemload(load, url, 16, SECONDS))
+            stop = threading.Event()
+            swapped = []   # when each "reloaded" line appeared (CLOCK_MONOTONIC)
 
-        stop = threading.Event()
-        swaps = []   # when each "reloaded" line appeared (CLOCK_MONOTONIC)
+            def reloads():
+                while not stop.wait(EVERY):
+                    proc.send_signal(signal.SIGHUP)
 
-        def reloads():
-            while not stop.wait(EVERY):
-                proc.send_signal(signal.SIGHUP)
-
-        def watch():
-            seen = open(err.name).read().count("reloaded:")
-            while not stop.wait(0.002):
-                n = open(err.name).read().count("reloaded:")
-                swaps.extend([time.monotonic()] * (n - seen))
-                seen = n
-        threads = [threading.Thread(target=reloads),
-                   threading.Thread(target=watch)]
-        for t in threads:
-            t.start()
-        busy = gemload(load, url, 16, SECONDS)
-        stop.set()
-        for t in threads:
-            t.join()
-        # In flight at a swap: its line comes out a little after it.
-        at_swap = [m for a, m in busy["slow"] if m > SPIKE_MS and any(
-            a - 0.005 <= s and s - 0.025 <= a + m / 1e3 for s in swaps)]
-        print("%-36s %7s %7s %7s %7s %7s %6s" % (
+            def watch():
+                seen = open(err.name).read().count("reloaded:")
+                while not stop.wait(0.002):
+                    n = open(err.name).read().count("reloaded:")
+                    swapped.extend([time.monotonic()] * (n - seen))
+                    seen = n
+            threads = [threading.Thread(target=reloads),
+                       threading.Thread(target=watch)]
+            for t in threads:
+                t.start()
+            r = gemload(load, url, 16, SECONDS)
+            stop.set()
+            for t in threads:
+                t.join()
+            busy.append(r)
+            swaps.append(len(swapped))
+            # In flight at a swap: its line comes out a little after it.
+            at_swap += [m for a, m in r["slow"] if m > SPIKE_MS and any(
+                a - 0.005 <= s and s - 0.025 <= a + m / 1e3 for s in swapped)]
+        print("%-36s %-20s %7s %-20s %-22s %7s %6s" % (
             "gopher menu, 16 conns, %d posts" % posts, "req/s", "p50_ms",
             "p99_ms", "max_ms", ">%dms" % SPIKE_MS, "errors"))
-        for name, r in (("no reloads", quiet),
-                        ("%d reload%s swapped in" % (
-                            len(swaps), "" if len(swaps) == 1 else "s"),
-                         busy)):
-            print("%-36s %7.0f %7.2f %7.2f %7.2f %7s %6d" % (
-                "  " + name, r["rps"], r["p50_ms"], r["p99_ms"], r["max_ms"],
-                over(r, SPIKE_MS), r["errors"]))
+        for name, rs in (("no reloads", quiet),
+                         ("%d reload%s swapped in" % (
+                             sum(swaps), "" if sum(swaps) == 1 else "s"),
+                          busy)):
+            print("%-36s %-20s %7.2f %-20s %-22s %7s %6d" % (
+                "  " + name, spread([r["rps"] for r in rs], "%.0f"),
+                statistics.median(r["p50_ms"] for r in rs),
+                spread([r["p99_ms"] for r in rs]),
+                spread([r["max_ms"] for r in rs]),
+                "/".join(over(r, SPIKE_MS) for r in rs),
+                sum(r["errors"] for r in rs)))
         print("  of the requests over %d ms, in flight at a swap: %d%s" % (
             SPIKE_MS, len(at_swap), " (the slowest %.1f ms)" % max(at_swap)
             if at_swap else ""))
+        print("  %d rounds of %g s without reloads, then %g s with a SIGHUP "
+              "every %g s (swaps: %s); median [min-max]; >%dms: per round"
+              % (ROUNDS, SECONDS, SECONDS, EVERY,
+                 "/".join(str(n) for n in swaps), SPIKE_MS))
     finally:
         if proc:
             proc.send_signal(signal.SIGTERM)

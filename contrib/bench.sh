@@ -1,84 +1,54 @@
 #!/bin/sh
-# make bench: pollux on loopback with the sample capsule, measured with
-# contrib/gemload; then, side by side with nginx's stream module (when it
-# is installed, or can be: Debian's nginx and libnginx-mod-stream), the
-# system calls behind a request, reloads of 10,000 posts under load, idle
-# connections, and loading. One run on a shared machine: read the figures
-# as rates and ratios, not verdicts.
+# make bench: pollux on loopback, measured with contrib/gemload and a few
+# probes of its own. In order: idle connections in pollux processes
+# started for them (before any load), request rates of pollux alone, pollux
+# beside nginx's stream module returning the same bytes (when nginx and
+# its stream module are installed, or can be: Debian's nginx and
+# libnginx-mod-stream), system calls and writes per request, slow readers,
+# reloads under load, and loads and reloads of 10,000 and 50,000 posts.
+# Every figure with a spread is median [min-max] of runs taken in turn.
+# A shared machine: read the figures as rates and ratios, not verdicts.
+#
+# BENCH_SECONDS (3) seconds per load run; BENCH_RATE_ROUNDS (3) and
+# BENCH_ROUNDS (5) runs per row of pollux alone and beside nginx;
+# BENCH_IDLE_CONNS (1000), BENCH_IDLE_RUNS (3); BENCH_SWAP_SECONDS (30);
+# BENCH_POSTS (10000) for the reloads under load; BENCH_LOAD_POSTS
+# ("10000 50000") and BENCH_LOAD_RUNS (3) for the load and reload rows.
 set -eu
 cd "$(dirname "$0")/.."
 POLLUX=${POLLUX:-./pollux}
 LOAD=${LOAD:-build/gemload}
-SECONDS_EACH=${BENCH_SECONDS:-3}
-GEM=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-GOPH=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-CERTS=$(mktemp -d)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$CERTS"' EXIT INT TERM
-# --chroot /: the certificate folder stays reachable for a second start.
-# --max-per-ip 0: every client here is 127.0.0.1.
-"$POLLUX" --capsule capsule --listen 127.0.0.1 --gemini-port "$GEM" \
-	--gopher-port "$GOPH" --certs "$CERTS" --chroot / --max-per-ip 0 \
-	>/dev/null 2>&1 &
-PID=$!
-sleep 1
-SLUG=$("$POLLUX" --dump gemini://localhost/posts/ | sed -n 's|^=> /posts/\(.*\)\.gmi .*|\1|p' | head -1)
+PY=${PYTHON:-python3}
+. contrib/bench-apt.sh
 
-echo "== pollux, --workers $(nproc) (one per CPU)"
-printf '%-34s %5s %9s %8s %8s %7s %12s\n' load conns req/s p50_ms p99_ms errors cpu_us/req
-row() { # name conns args...
-	name=$1 c=$2
-	shift 2
-	out=$("$LOAD" -c "$c" -t "$SECONDS_EACH" -p "$PID" "$@")
-	eval "$(echo "$out" | tr ' ' '\n' | grep -E '^(rps|p50_ms|p99_ms|errors|cpu_us_per_req)=')"
-	printf '%-34s %5s %9s %8s %8s %7s %12s\n' "$name" "$c" "$rps" "$p50_ms" \
-		"$p99_ms" "$errors" "$cpu_us_per_req"
-}
-for c in 1 16 64; do
-	row "gemini home, full handshake" $c "gemini://localhost:$GEM/"
-	row "gemini home, resumed" $c -r "gemini://localhost:$GEM/"
-	row "gemini post, full handshake" $c "gemini://localhost:$GEM/posts/$SLUG.gmi"
-	row "gemini post, resumed" $c -r "gemini://localhost:$GEM/posts/$SLUG.gmi"
-	row "gopher root menu" $c "gopher://localhost:$GOPH/1/"
-	row "gopher post" $c "gopher://localhost:$GOPH/0/posts/$SLUG.txt"
-done
+echo "== machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' \
+	/proc/cpuinfo | sort -u | paste -sd/ -)), $(awk '/MemTotal/ \
+	{printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r)"
+echo "   $(openssl version 2>/dev/null || echo 'openssl: n/a'); load average \
+$(cut -d' ' -f1-3 /proc/loadavg) at the start; $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "   pollux $(git describe --always --dirty 2>/dev/null || echo '?')"
+start=$(date +%s)
 
-# Idle connections: RSS before and after 1,000 connections that send nothing.
-python3 - "$PID" "$GEM" <<'PY'
-import socket, sys, time
-pid, port = sys.argv[1], int(sys.argv[2])
-def rss():
-    for line in open("/proc/%s/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-before = rss()
-conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(1000)]
-time.sleep(1)
-after = rss()
-print("idle: 1000 connections held, RSS %d KiB -> %d KiB: %.1f KiB per idle connection"
-      % (before, after, (after - before) / 1000))
-for c in conns:
-    c.close()
-PY
-kill $PID
-wait $PID 2>/dev/null || true
+# The peer and the tracers, installed when we may (no service started).
+bench_install nginx libnginx-mod-stream strace || true
 
-# The peers and the tracers, installed when we may.
-need=""
-[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || need="nginx libnginx-mod-stream"
-command -v strace >/dev/null || need="$need strace"
-if [ -n "$need" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null 2>&1 || true
-	# The package starts a system nginx; the benchmark runs its own.
-	systemctl stop nginx 2>/dev/null || service nginx stop 2>/dev/null || true
-fi
+echo
+echo "== idle connections, each run in a pollux started for it"
+$PY contrib/bench-idle.py "$POLLUX"
+echo
+echo "== pollux alone, --workers $(nproc) (one per CPU, the default)"
+$PY contrib/bench-rates.py "$POLLUX" "$LOAD"
 echo
 echo "== against nginx's stream return of the same bytes, one worker each"
-python3 contrib/bench-nginx.py "$POLLUX" "$LOAD"
+$PY contrib/bench-nginx.py "$POLLUX" "$LOAD"
 echo
 echo "== slow readers"
-python3 contrib/bench-slow.py "$POLLUX"
+$PY contrib/bench-slow.py "$POLLUX"
 echo
 echo "== reloads under load"
-python3 contrib/bench-swap.py "$POLLUX" "$LOAD" "${BENCH_POSTS:-10000}"
+$PY contrib/bench-swap.py "$POLLUX" "$LOAD" "${BENCH_POSTS:-10000}"
 echo
-POLLUX="$POLLUX" python3 contrib/bench-load.py "${BENCH_POSTS:-10000}"
+echo "== loads and reloads"
+POLLUX="$POLLUX" $PY contrib/bench-load.py ${BENCH_LOAD_POSTS:-10000 50000}
+echo
+echo "== $(($(date +%s) - start)) s; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
