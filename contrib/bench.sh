@@ -4,7 +4,8 @@
 # started for them (before any load), request rates of pollux alone, pollux
 # beside nginx's stream module returning the same bytes (when nginx and
 # its stream module are installed, or can be: Debian's nginx and
-# libnginx-mod-stream), system calls and writes per request, slow readers,
+# libnginx-mod-stream), system calls and writes per request, resumed
+# handshakes through HAProxy and two instances, slow readers,
 # reloads under load, and loads and reloads of 10,000 and 50,000 posts.
 # Every figure with a spread is median [min-max] of runs taken in turn.
 # A shared machine: read the figures as rates and ratios, not verdicts.
@@ -41,6 +42,13 @@ $PY contrib/bench-rates.py "$POLLUX" "$LOAD"
 echo
 echo "== against nginx's stream return of the same bytes, one worker each"
 $PY contrib/bench-nginx.py "$POLLUX" "$LOAD"
+echo
+echo "== resumed handshakes through HAProxy (contrib/haproxy.cfg), two instances"
+if command -v haproxy >/dev/null; then
+	$PY contrib/bench-cluster.py "$POLLUX" "$LOAD"
+else
+	echo "haproxy is not installed (contrib/install-deps.sh installs it): no row"
+fi
 echo
 echo "== slow readers"
 $PY contrib/bench-slow.py "$POLLUX"
