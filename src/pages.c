@@ -3,7 +3,6 @@
  * menu and text each), tags, folders, the author's own .md and .gmi pages;
  * then feeds, robots.txt, caps.txt, static files and "URL:" pages. */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +19,8 @@
 #include "pollux/markdown.h"
 #include "pollux/mime.h"
 #include "pollux/pages.h"
+#include "pollux/pool.h"
+#include "pollux/postcache.h"
 #include "pollux/search.h"
 #include "pollux/sitelinks.h"
 #include "pollux/url.h"
@@ -28,33 +29,22 @@
 #define HOME_LATEST 10
 #define SEARCH_RESULTS_MAX 20    /* results a search page shows */
 #define SEARCH_EXCERPT_BYTES 160
-#define LOAD_THREADS_MAX 8
 #define POSTS_PER_GRAB 16        /* posts a thread takes at a time */
-
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* One post's pages, rendered on any thread, then added to the snapshot in
- * post order so that a parallel load is the same as a sequential one. */
-struct rendered {
-	char *path[3];             /* gemtext, Gopher menu, Gopher text */
-	char *body[3];
-	size_t len[3];
-	char head[96];
-	struct buf said;           /* its reports, held until its turn */
-	unsigned problems;
-};
 
 struct build {
 	struct snapshot *s;
 	const struct site *site;
+	const struct site *prev;   /* the site served now, or NULL */
 	const struct config *cfg;
 	struct url_list urls;      /* sent through "URL:" by the menus */
 	struct gopher_out g;
-	struct buf *texts;         /* each post's body as plain text */
 	unsigned problems;         /* reported while building */
 	char *gemini_base;         /* "gemini://host[:port]" */
 	char *icon[2];             /* the feeds' icon on each protocol, or NULL */
-	struct rendered *out;      /* set on a rendering thread: publish here */
+	/* Set on a rendering thread: a post's pages go here, to be added to
+	 * the snapshot in post order (so that a parallel load is the same as
+	 * a sequential one) and kept for the next load. */
+	struct post_render *out;
 };
 
 static void problem(struct build *b, const char *file, unsigned line,
@@ -81,7 +71,7 @@ static void publish(struct build *b, struct model *pg, const char *gmi,
 	size_t len;
 
 	if (b->out) {
-		struct rendered *r = b->out;
+		struct post_render *r = b->out;
 		const char *paths[3] = {gmi, menu, text};
 		snprintf(r->head, sizeof r->head, "20 text/gemini; lang=%s\r\n",
 		    lang);
@@ -129,12 +119,15 @@ static void publish(struct build *b, struct model *pg, const char *gmi,
 struct base {
 	const struct site *site;
 	const char *dir;
+	struct post_render *record;  /* a post's render: keeps each URL */
 };
 
 static enum link_to resolve(void *ctx, const char *url, char **target,
     const struct post **post)
 {
 	const struct base *base = ctx;
+	if (base->record)
+		postcache_render_link(base->record, url);
 	return site_link(base->site, base->dir, url, target, post);
 }
 
@@ -167,7 +160,7 @@ static void check_links(struct build *b, const struct model *pg, size_t from,
 static void markdown(struct build *b, struct model *pg, const char *dir,
     const char *md, size_t len, const struct source *src)
 {
-	struct base base = {b->site, dir};
+	struct base base = {b->site, dir, b->out};
 	struct link_resolver r = {resolve, &base};
 	size_t from = pg->nlinks;
 	markdown_blocks(pg, md, len, &r);
@@ -304,7 +297,9 @@ static void post_page(struct build *b, size_t i)
 	size_t from = pg->nblocks;
 	markdown(b, pg, "/posts/", p->body, p->body_len,
 	    &(struct source){p->file, p->body_line});
-	model_plain_text(pg, from, pg->nblocks, &b->texts[i]);
+	struct buf plain = {0};
+	model_plain_text(pg, from, pg->nblocks, &plain);
+	b->out->plain = buf_take(&plain, &b->out->plain_len);
 	model_end(pg);
 	for (size_t t = 0; t < p->ntags; t++) {
 		text.len = 0;
@@ -338,93 +333,130 @@ static void post_page(struct build *b, size_t i)
 	publish(b, pg, path, p->lang ? p->lang : site->lang, menu, txt);
 }
 
+/* What a post's pages were made of besides its file, as one hash: the
+ * config they name, the language, the post's tags as the site spells
+ * them, its neighbours, and what each link of its text (links[0..n), as
+ * written) names in this site and whether it is found. Equal for a post
+ * of a new site and its render from the last: the pages are the same. */
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return s ? postcache_hash(h, s, strlen(s) + 1) :
+	    postcache_hash(h, "\\1null", 6);
+}
+
+static uint64_t post_context(const struct build *b, size_t i,
+    char *const *links, size_t n)
+{
+	const struct site *site = b->site;
+	const struct post *p = &site->posts[i];
+	unsigned ports[2] = {b->g.host.port, b->cfg->gemini_port};
+	uint64_t h = postcache_hash(p->source->hash, ports, sizeof ports);
+	h = hash_str(h, b->g.host.host);
+	h = hash_str(h, p->file);
+	h = hash_str(h, p->lang ? p->lang : site->lang);
+	for (size_t t = 0; t < p->ntags; t++) {
+		h = hash_str(h, p->tags[t].name);
+		h = hash_str(h, p->tags[t].path);
+	}
+	const struct post *near[2] = {i + 1 < site->nposts ?
+	    &site->posts[i + 1] : NULL, i > 0 ? &site->posts[i - 1] : NULL};
+	for (int k = 0; k < 2; k++) {
+		h = hash_str(h, near[k] ? near[k]->slug : NULL);
+		h = hash_str(h, near[k] ? near[k]->title : NULL);
+	}
+	for (size_t k = 0; k < n; k++) {
+		char *target = NULL;
+		const struct post *to = NULL;
+		enum link_to kind = site_link(site, "/posts/", links[k], &target,
+		    &to);
+		const char *where = target ? target : links[k];
+		unsigned facts[2] = {kind, site_link_found(site, kind, where)};
+		h = postcache_hash(h, facts, sizeof facts);
+		h = hash_str(h, where);
+		h = hash_str(h, to ? to->slug : NULL);
+		h = hash_str(h, to ? to->title : NULL);
+		h = hash_str(h, to ? to->date : NULL);
+		free(target);
+	}
+	return h;
+}
+
 /* The posts' pages are most of a load's work and depend only on the site,
- * which no one changes while they are built: threads take posts in turn. */
+ * which no one changes while they are built: threads take posts in turn.
+ * A post whose file and context are those of its render in the site
+ * served now keeps that render. */
 struct render_pool {
 	struct build *b;
-	struct rendered *out;
-	atomic_size_t next;
+	struct post *posts;        /* the site's, to hold their renders */
+	atomic_size_t next, reused;
 };
+
+static void render_post(struct render_pool *pool, struct build *mine,
+    size_t i)
+{
+	struct build *b = pool->b;
+	struct post *p = &pool->posts[i];
+	const struct post *old = b->prev ?
+	    site_find_post_file(b->prev, p->file) : NULL;
+	struct post_render *was = old ? old->render : NULL;
+	if (was && was->source_hash == p->source->hash &&
+	    was->context == post_context(b, i, was->links, was->nlinks)) {
+		postcache_render_ref(was);
+		p->render = was;
+		atomic_fetch_add(&pool->reused, 1);
+		return;
+	}
+	struct post_render *r = postcache_render_new();
+	struct buf said = {0};
+	struct url_list urls = {0};
+	mine->out = r;
+	mine->problems = 0;
+	mine->g.urls = &urls;
+	log_capture(&said);
+	post_page(mine, i);
+	log_capture(NULL);
+	r->problems = mine->problems;
+	if (said.len)
+		r->said = buf_take(&said, &r->said_len);
+	r->urls = urls.urls;
+	r->nurls = urls.n;
+	r->source_hash = p->source->hash;
+	r->context = post_context(b, i, r->links, r->nlinks);
+	p->render = r;
+}
 
 static void *render_posts(void *arg)
 {
 	struct render_pool *pool = arg;
 	struct build mine = *pool->b;
-	struct url_list urls = {0};
 	size_t n = pool->b->site->nposts, i;
-	mine.g.urls = &urls;
-	while ((i = atomic_fetch_add(&pool->next, POSTS_PER_GRAB)) < n) {
-		for (size_t end = i + POSTS_PER_GRAB; i < n && i < end; i++) {
-			struct rendered *r = &pool->out[i];
-			mine.out = r;
-			mine.problems = 0;
-			log_capture(&r->said);
-			post_page(&mine, i);
-			log_capture(NULL);
-			r->problems = mine.problems;
-		}
-	}
-	/* "URL:" pages are made once per distinct URL, in sorted order:
-	 * which thread saw a URL first does not matter. */
-	mine.out = NULL;
-	pthread_mutex_lock(&pool_lock);
-	struct url_list *all = pool->b->g.urls;
-	for (size_t k = 0; k < urls.n; k++) {
-		if (all->n == all->cap) {
-			all->cap = all->cap ? all->cap * 2 : 64;
-			all->urls = xrealloc(all->urls, all->cap * sizeof *all->urls);
-		}
-		all->urls[all->n++] = urls.urls[k];
-	}
-	pthread_mutex_unlock(&pool_lock);
-	free(urls.urls);
+	while ((i = atomic_fetch_add(&pool->next, POSTS_PER_GRAB)) < n)
+		for (size_t end = i + POSTS_PER_GRAB; i < n && i < end; i++)
+			render_post(pool, &mine, i);
 	return NULL;
 }
 
-/* Threads for a load: one per core (POLLUX_LOAD_THREADS, for the test
- * that a parallel load equals a sequential one, may say otherwise). */
-static unsigned load_threads(size_t nposts)
+static void post_pages(struct build *b, struct site *site)
 {
-	const char *env = getenv("POLLUX_LOAD_THREADS");
-	long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	if (n > LOAD_THREADS_MAX)
-		n = LOAD_THREADS_MAX;
-	if ((size_t)n > nposts / POSTS_PER_GRAB + 1)
-		n = (long)(nposts / POSTS_PER_GRAB + 1);
-	return (unsigned)n;
-}
-
-static void post_pages(struct build *b)
-{
-	size_t n = b->site->nposts;
-	struct render_pool pool = {b, xcalloc(n ? n : 1, sizeof *pool.out), 0};
-	unsigned nthreads = load_threads(n), started = 0;
-	pthread_t tid[LOAD_THREADS_MAX];
-	/* This thread renders too; a thread that cannot start is no loss. */
-	for (unsigned t = 1; t < nthreads; t++)
-		if (pthread_create(&tid[started], NULL, render_posts, &pool) == 0)
-			started++;
-	render_posts(&pool);
-	for (unsigned t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+	size_t n = site->nposts;
+	struct render_pool pool = {b, site->posts, 0, 0};
+	pool_run(pool_threads(n, POSTS_PER_GRAB), render_posts, &pool);
+	site->posts_reused = atomic_load(&pool.reused);
+	site->posts_rendered = n - site->posts_reused;
 	for (size_t i = 0; i < n; i++) {
-		struct rendered *r = &pool.out[i];
-		log_problem_lines(r->said.data, r->said.len);
-		buf_free(&r->said);
+		const struct post_render *r = site->posts[i].render;
+		log_problem_lines(r->said, r->said_len);
 		b->problems += r->problems;
+		/* Borrowed: the site holds the render as long as the
+		 * snapshot lives. */
 		if (r->path[0])
-			snapshot_add(b->s, PROTO_GEMINI, r->path[0], r->head,
-			    r->body[0], r->len[0]);
+			snapshot_add_borrowed(b->s, PROTO_GEMINI, r->path[0],
+			    r->head, r->body[0], r->len[0]);
 		for (int k = 1; k < 3; k++)
 			if (r->path[k])
-				snapshot_add(b->s, PROTO_GOPHER, r->path[k], "",
+				snapshot_add_borrowed(b->s, PROTO_GOPHER, r->path[k], "",
 				    r->body[k], r->len[k]);
-		for (int k = 0; k < 3; k++)
-			free(r->path[k]);
 	}
-	free(pool.out);
 }
 
 static void feed(struct build *b, const char *path, const char *title,
@@ -514,7 +546,7 @@ static void gmi_menu(struct build *b, const char *selector,
     const struct static_file *f, bool check)
 {
 	char *dir = folder_of(f->path);
-	struct base base = {b->site, dir};
+	struct base base = {b->site, dir, NULL};
 	struct link_resolver r = {resolve, &base};
 	struct model *pg = model_new(NULL);
 	gemtext_blocks(pg, f->data, f->len, &r);
@@ -651,14 +683,28 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Once per URL, whichever pages link to it (the posts' renders keep
+ * their own), in sorted order. */
 static void url_pages(struct build *b)
 {
-	struct url_list *u = &b->urls;
-	if (u->n)
-		qsort(u->urls, u->n, sizeof *u->urls, cmp_str);
-	for (size_t i = 0; i < u->n; i++)
-		if (i == 0 || strcmp(u->urls[i], u->urls[i - 1]) != 0)
-			url_page(b, u->urls[i]);
+	const struct site *site = b->site;
+	size_t n = b->urls.n;
+	for (size_t i = 0; i < site->nposts; i++)
+		n += site->posts[i].render->nurls;
+	char **all = xcalloc(n ? n : 1, sizeof *all), **at = all;
+	memcpy(at, b->urls.urls, b->urls.n * sizeof *all);
+	at += b->urls.n;
+	for (size_t i = 0; i < site->nposts; i++) {
+		const struct post_render *r = site->posts[i].render;
+		memcpy(at, r->urls, r->nurls * sizeof *all);
+		at += r->nurls;
+	}
+	if (n)
+		qsort(all, n, sizeof *all, cmp_str);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(all[i], all[i - 1]) != 0)
+			url_page(b, all[i]);
+	free(all);
 }
 
 /* Gemini's robots.txt companion spec: indexers and archivers welcome; web
@@ -828,22 +874,22 @@ static void search_index(struct build *b)
 		const struct post *p = &site->posts[i];
 		for (size_t t = 0; t < p->ntags; t++)
 			at[t] = p->tags[t].name;
+		/* The render's text, kept: a post not rendered again is not
+		 * walked again either. */
+		const struct post_render *r = p->render;
 		docs[i] = (struct search_doc){p->title, at, p->ntags, p->summary,
-		    b->texts[i].data ? b->texts[i].data : "", b->texts[i].len};
+		    r->plain ? r->plain : "", r->plain_len};
 		at += p->ntags;
 	}
 	snapshot_set_search(b->s, search_index_build(docs, site->nposts));
-	for (size_t i = 0; i < site->nposts; i++)
-		buf_free(&b->texts[i]);
-	free(b->texts);
 	free(names);
 	free(docs);
 }
 
-unsigned pages_build(struct snapshot *s, const struct site *site,
-    const struct config *cfg)
+unsigned pages_build(struct snapshot *s, struct site *site,
+    const struct site *prev, const struct config *cfg)
 {
-	struct build b = {.s = s, .site = site, .cfg = cfg};
+	struct build b = {.s = s, .site = site, .prev = prev, .cfg = cfg};
 	b.g = (struct gopher_out){{cfg->hostnames[0],
 	    config_gopher_public_port(cfg)}, &b.urls};
 	struct buf base = {0};
@@ -855,8 +901,7 @@ unsigned pages_build(struct snapshot *s, const struct site *site,
 
 	home(&b);
 	all_posts(&b);
-	b.texts = xcalloc(site->nposts ? site->nposts : 1, sizeof *b.texts);
-	post_pages(&b);
+	post_pages(&b, site);
 	search_index(&b);
 	tags(&b);
 	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);

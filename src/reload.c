@@ -265,7 +265,11 @@ static void built(uv_work_t *work, int status)
 		watch_site(r, snapshot_site(r->current));
 	} else {
 		const struct site *site = snapshot_site(fresh);
-		log_info("reloaded: %zu posts, %u problem%s", site->nposts,
+		/* What the reload could keep, for operators and tests:
+		 * files read again, posts rendered again, posts shared. */
+		log_info("reloaded: %zu posts (%zu re-rendered, %zu reused; "
+		    "%zu files read), %u problem%s", site->nposts,
+		    site->posts_rendered, site->posts_reused, site->posts_reread,
 		    site->problems, site->problems == 1 ? "" : "s");
 		r->retry_ms = 0;
 		uv_timer_stop(&r->retry);
