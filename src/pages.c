@@ -692,12 +692,12 @@ static void url_pages(struct build *b)
 	for (size_t i = 0; i < site->nposts; i++)
 		n += site->posts[i].render->nurls;
 	char **all = xcalloc(n ? n : 1, sizeof *all), **at = all;
-	memcpy(at, b->urls.urls, b->urls.n * sizeof *all);
-	at += b->urls.n;
+	for (size_t i = 0; i < b->urls.n; i++)
+		*at++ = b->urls.urls[i];
 	for (size_t i = 0; i < site->nposts; i++) {
 		const struct post_render *r = site->posts[i].render;
-		memcpy(at, r->urls, r->nurls * sizeof *all);
-		at += r->nurls;
+		for (size_t k = 0; k < r->nurls; k++)
+			*at++ = r->urls[k];
 	}
 	if (n)
 		qsort(all, n, sizeof *all, cmp_str);

@@ -268,7 +268,7 @@ static void built(uv_work_t *work, int status)
 		/* What the reload could keep, for operators and tests:
 		 * files read again, posts rendered again, posts shared. */
 		log_info("reloaded: %zu posts (%zu re-rendered, %zu reused; "
-		    "%zu files read), %u problem%s", site->nposts,
+		    "%zu post files read), %u problem%s", site->nposts,
 		    site->posts_rendered, site->posts_reused, site->posts_reread,
 		    site->problems, site->problems == 1 ? "" : "s");
 		r->retry_ms = 0;
