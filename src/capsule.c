@@ -1100,6 +1100,9 @@ void site_free(struct site *s)
 	for (size_t i = 0; i < s->nreadable; i++)
 		free(s->readable[i]);
 	free(s->readable);
+	for (size_t i = 0; i < s->nkept; i++)
+		postcache_kept_unref(s->kept[i]);
+	free(s->kept);
 	free(s->by_slug);
 	free(s->by_stem);
 	free(s->dir);

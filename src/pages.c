@@ -34,6 +34,7 @@
 struct build {
 	struct snapshot *s;
 	const struct site *site;
+	struct site *own;          /* the same, to hold what it keeps */
 	const struct site *prev;   /* the site served now, or NULL */
 	const struct config *cfg;
 	struct url_list urls;      /* sent through "URL:" by the menus */
@@ -41,6 +42,8 @@ struct build {
 	unsigned problems;         /* reported while building */
 	char *gemini_base;         /* "gemini://host[:port]" */
 	char *icon[2];             /* the feeds' icon on each protocol, or NULL */
+	struct feed_urls entry[2]; /* of a post's feed entry on each protocol */
+	char *entry_prefix[2];
 	/* Set on a rendering thread: a post's pages go here, to be added to
 	 * the snapshot in post order (so that a parallel load is the same as
 	 * a sequential one) and kept for the next load. */
@@ -420,6 +423,13 @@ static void render_post(struct render_pool *pool, struct build *mine,
 		r->said = buf_take(&said, &r->said_len);
 	r->urls = urls.urls;
 	r->nurls = urls.n;
+	for (int k = 0; k < 2; k++) {
+		struct buf e = {0};
+		feed_entry(&e, p, &b->entry[k]);
+		r->feed[k] = buf_take(&e, &r->feed_len[k]);
+	}
+	r->feed_hash = postcache_hash(postcache_hash(0, r->feed[0],
+	    r->feed_len[0]), r->feed[1], r->feed_len[1]);
 	r->source_hash = p->source->hash;
 	r->context = post_context(b, i, r->links, r->nlinks);
 	p->render = r;
@@ -459,38 +469,111 @@ static void post_pages(struct build *b, struct site *site)
 	}
 }
 
+/* Where a post's feed entry points on each protocol; the feeds' own
+ * URLs are filled in by feed(). */
+static void entry_urls(struct build *b)
+{
+	const char *host = b->cfg->hostnames[0];
+	struct buf prefix = {0};
+	buf_printf(&prefix, "%s/posts/", b->gemini_base);
+	b->entry_prefix[PROTO_GEMINI] = buf_take(&prefix, NULL);
+	buf_printf(&prefix, "gopher://%s:%u/0/posts/", host, b->g.host.port);
+	b->entry_prefix[PROTO_GOPHER] = buf_take(&prefix, NULL);
+	/* A menu has no registered type; Gopher+ names it so. */
+	b->entry[PROTO_GEMINI] = (struct feed_urls){NULL, NULL, "text/gemini",
+	    b->entry_prefix[PROTO_GEMINI], ".gmi", "text/gemini",
+	    b->icon[PROTO_GEMINI], host};
+	b->entry[PROTO_GOPHER] = (struct feed_urls){NULL, NULL,
+	    "application/gopher-menu", b->entry_prefix[PROTO_GOPHER], ".txt",
+	    "text/plain", b->icon[PROTO_GOPHER], host};
+}
+
+static const char *kept_entry(const struct post *p, void *ctx, size_t *len)
+{
+	int proto = *(const int *)ctx;
+	*len = p->render->feed_len[proto];
+	return p->render->feed[proto];
+}
+
+/* What a feed is made of, as one hash: its URLs, title, the site's
+ * language, description and author, and its entries. */
+static uint64_t feed_key(const struct build *b, const char *path,
+    const char *title, const struct feed_urls *u, struct post *const *posts,
+    size_t n)
+{
+	const struct site *site = b->site;
+	const char *parts[] = {path, title, u->self, u->alternate,
+	    u->alternate_type, u->post_prefix, u->post_suffix, u->post_type,
+	    u->icon, u->host, site->lang, site->description,
+	    site->author ? site->author : site->title};
+	uint64_t h = postcache_hash(0, &n, sizeof n);
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		h = hash_str(h, parts[i]);
+	for (size_t i = 0; i < n; i++)
+		h = postcache_hash(h, &posts[i]->render->feed_hash, sizeof h);
+	return h;
+}
+
+/* One feed on one protocol: the previous load's bytes when they were
+ * made of the same, else written (its entries copied from the posts'
+ * renders); either way held by the site. */
+static void feed_page(struct build *b, int proto, const char *path,
+    const char *head, const char *title, const struct feed_urls *u,
+    struct post *const *posts, size_t n)
+{
+	uint64_t key = feed_key(b, path, title, u, posts, n);
+	struct kept_page *k = NULL;
+	for (size_t i = 0; b->prev && i < b->prev->nkept && !k; i++) {
+		struct kept_page *was = b->prev->kept[i];
+		if (was->key == key && was->proto == proto &&
+		    strcmp(was->path, path) == 0) {
+			postcache_kept_ref(was);
+			k = was;
+			b->own->kept_reused++;
+		}
+	}
+	if (!k) {
+		struct buf out = {0};
+		size_t len;
+		feed_atom(&out, b->site, title, posts, n, u, kept_entry, &proto);
+		char *data = buf_take(&out, &len);
+		k = postcache_kept_new(path, proto, key, data, len);
+	}
+	struct site *site = b->own;
+	if (site->nkept == site->capkept) {
+		site->capkept = site->capkept ? site->capkept * 2 : 16;
+		site->kept = xrealloc(site->kept, site->capkept *
+		    sizeof *site->kept);
+	}
+	site->kept[site->nkept++] = k;
+	snapshot_add_borrowed(b->s, proto, path, head, k->body, k->len);
+}
+
 static void feed(struct build *b, const char *path, const char *title,
     const char *alternate, struct post *const *posts, size_t n)
 {
 	/* Absolute URLs: a feed is read out of context. */
-	struct buf self = {0}, alt = {0}, prefix = {0}, out = {0};
+	struct buf self = {0}, alt = {0};
 	const char *host = b->cfg->hostnames[0];
 	unsigned gport = b->g.host.port;
-	size_t len;
 
 	buf_printf(&self, "%s%s", b->gemini_base, path);
 	buf_printf(&alt, "%s%s", b->gemini_base, alternate);
-	buf_printf(&prefix, "%s/posts/", b->gemini_base);
-	struct feed_urls gem = {self.data, alt.data, "text/gemini", prefix.data,
-	    ".gmi", "text/gemini", b->icon[PROTO_GEMINI], host};
-	feed_atom(&out, b->site, title, posts, n, &gem);
-	char *data = buf_take(&out, &len);
-	snapshot_add(b->s, PROTO_GEMINI, path, "20 application/atom+xml\r\n",
-	    data, len);
+	struct feed_urls u = b->entry[PROTO_GEMINI];
+	u.self = self.data;
+	u.alternate = alt.data;
+	feed_page(b, PROTO_GEMINI, path, "20 application/atom+xml\r\n", title,
+	    &u, posts, n);
 
-	self.len = alt.len = prefix.len = 0;
+	self.len = alt.len = 0;
 	buf_printf(&self, "gopher://%s:%u/0%s", host, gport, path);
 	buf_printf(&alt, "gopher://%s:%u/1%s", host, gport, alternate);
-	buf_printf(&prefix, "gopher://%s:%u/0/posts/", host, gport);
-	/* A menu has no registered type; Gopher+ names it so. */
-	struct feed_urls gopher = {self.data, alt.data, "application/gopher-menu",
-	    prefix.data, ".txt", "text/plain", b->icon[PROTO_GOPHER], host};
-	feed_atom(&out, b->site, title, posts, n, &gopher);
-	data = buf_take(&out, &len);
-	snapshot_add(b->s, PROTO_GOPHER, path, "", data, len);
+	u = b->entry[PROTO_GOPHER];
+	u.self = self.data;
+	u.alternate = alt.data;
+	feed_page(b, PROTO_GOPHER, path, "", title, &u, posts, n);
 	buf_free(&self);
 	buf_free(&alt);
-	buf_free(&prefix);
 }
 
 static void tags(struct build *b)
@@ -889,7 +972,8 @@ static void search_index(struct build *b)
 unsigned pages_build(struct snapshot *s, struct site *site,
     const struct site *prev, const struct config *cfg)
 {
-	struct build b = {.s = s, .site = site, .prev = prev, .cfg = cfg};
+	struct build b = {.s = s, .site = site, .own = site, .prev = prev,
+	    .cfg = cfg};
 	b.g = (struct gopher_out){{cfg->hostnames[0],
 	    config_gopher_public_port(cfg)}, &b.urls};
 	struct buf base = {0};
@@ -898,6 +982,7 @@ unsigned pages_build(struct snapshot *s, struct site *site,
 		buf_printf(&base, ":%u", cfg->gemini_port);
 	b.gemini_base = buf_take(&base, NULL);
 	feed_icon(&b);
+	entry_urls(&b);
 
 	home(&b);
 	all_posts(&b);
@@ -921,6 +1006,8 @@ unsigned pages_build(struct snapshot *s, struct site *site,
 	free(b.gemini_base);
 	free(b.icon[PROTO_GEMINI]);
 	free(b.icon[PROTO_GOPHER]);
+	free(b.entry_prefix[PROTO_GEMINI]);
+	free(b.entry_prefix[PROTO_GOPHER]);
 	return b.problems;
 }
 

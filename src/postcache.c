@@ -99,7 +99,37 @@ void postcache_render_unref(struct post_render *r)
 	free_strings(r->urls, r->nurls);
 	free_strings(r->links, r->nlinks);
 	free(r->said);
+	free(r->feed[0]);
+	free(r->feed[1]);
 	free(r);
+}
+
+struct kept_page *postcache_kept_new(const char *path, int proto,
+    uint64_t key, char *body, size_t len)
+{
+	struct kept_page *k = xcalloc(1, sizeof *k);
+	atomic_init(&k->refs, 1);
+	k->path = xstrdup(path);
+	k->proto = proto;
+	k->key = key;
+	k->body = body;
+	k->len = len;
+	return k;
+}
+
+void postcache_kept_ref(struct kept_page *k)
+{
+	atomic_fetch_add_explicit(&k->refs, 1, memory_order_relaxed);
+}
+
+void postcache_kept_unref(struct kept_page *k)
+{
+	if (!k || atomic_fetch_sub_explicit(&k->refs, 1,
+	    memory_order_acq_rel) != 1)
+		return;
+	free(k->path);
+	free(k->body);
+	free(k);
 }
 
 void postcache_render_link(struct post_render *r, const char *url)

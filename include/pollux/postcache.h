@@ -57,6 +57,21 @@ struct post_render {
 	char *said;            /* its "FILE:LINE: ..." lines */
 	size_t said_len;
 	unsigned problems;
+	char *feed[2];         /* its Atom entry on Gemini, on Gopher */
+	size_t feed_len[2];
+	uint64_t feed_hash;    /* of both */
+};
+
+/* A generated page whose bytes a later load may share, when the hash of
+ * what it was made of (key) is the same: a feed, thousands of entries
+ * long, that an edit of a post's text leaves as it was. */
+struct kept_page {
+	atomic_uint refs;
+	char *path;
+	int proto;             /* enum proto */
+	uint64_t key;
+	char *body;
+	size_t len;
 };
 
 /* 64 bits of data[0..n), continuing from seed (0 to start). Not for
@@ -80,5 +95,11 @@ void postcache_render_ref(struct post_render *r);
 void postcache_source_unref(struct post_source *s);   /* NULL: nothing */
 void postcache_render_unref(struct post_render *r);
 void postcache_render_link(struct post_render *r, const char *url);
+
+/* Takes path (copied) and body (malloc'd, taken over). */
+struct kept_page *postcache_kept_new(const char *path, int proto,
+    uint64_t key, char *body, size_t len);
+void postcache_kept_ref(struct kept_page *k);
+void postcache_kept_unref(struct kept_page *k);       /* NULL: nothing */
 
 #endif

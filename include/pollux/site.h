@@ -7,6 +7,8 @@
 
 #include "post.h"
 
+struct kept_page;
+
 struct tag {
 	char *name;            /* as shown: the spelling of the oldest post
 	                          that has the tag ("C++") */
@@ -60,6 +62,10 @@ struct site {
 	 * post files read again (changed, or no previous load), posts whose
 	 * pages were rendered, and posts whose pages were shared. */
 	size_t posts_reread, posts_rendered, posts_reused;
+	/* Generated pages (feeds) the next load may share; held here. */
+	struct kept_page **kept;
+	size_t nkept, capkept;
+	size_t kept_reused;    /* of those, shared with the previous load */
 	char **notes;          /* "FILE:LINE: ..." lines for --check that are
 	                          no problem (two spellings of one tag) */
 	size_t nnotes;

@@ -153,12 +153,17 @@ static void test_reload_equals_fresh_load(void **state)
 	s = reload(&cur, "body");
 	assert_int_equal(s->posts_reread, 1);
 	assert_int_equal(s->posts_rendered, 1);
+	/* No feed shows a post's text: every feed is shared. */
+	assert_int_equal(s->nkept, 2 * (1 + s->ntags));
+	assert_int_equal(s->kept_reused, s->nkept);
 
 	/* A title: the post, both neighbours (their Older/Newer), of which
 	 * p-021 also links to it. */
-	post(20, "Another title", "all, coffee");
+	post(20, "Another title", "Tea, all");
 	s = reload(&cur, "title");
 	assert_int_equal(s->posts_rendered, 3);
+	/* The feeds it is in are written again, the coffee feeds not. */
+	assert_int_equal(s->kept_reused, 2);
 
 	/* A new newest post: it and the one it is newer than. */
 	post(NPOSTS, "The newest", "all");
