@@ -42,6 +42,9 @@ struct build {
 	unsigned problems;         /* reported while building */
 	char *gemini_base;         /* "gemini://host[:port]" */
 	char *icon[2];             /* the feeds' icon on each protocol, or NULL */
+	uint64_t *cards;           /* each post's card_hash */
+	bool keeping;              /* publish into kept pages, with key: */
+	uint64_t keep_key;
 	struct feed_urls entry[2]; /* of a post's feed entry on each protocol */
 	char *entry_prefix[2];
 	/* Set on a rendering thread: a post's pages go here, to be added to
@@ -64,6 +67,101 @@ static void problem(struct build *b, const char *file, unsigned line,
 }
 
 /* ---- writing a model ----------------------------------------------- */
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return s ? postcache_hash(h, s, strlen(s) + 1) :
+	    postcache_hash(h, "\1null", 5);
+}
+
+/* What an index shows of a post (a dated link, a card): its address,
+ * title, dates, read time, tags and summary, as one hash. */
+static uint64_t card_hash(const struct post *p)
+{
+	uint64_t h = postcache_hash(0, &p->read_time, sizeof p->read_time);
+	h = hash_str(h, p->slug);
+	h = hash_str(h, p->title);
+	h = hash_str(h, p->date);
+	h = hash_str(h, p->updated);
+	h = hash_str(h, p->summary);
+	for (size_t t = 0; t < p->ntags; t++) {
+		h = hash_str(h, p->tags[t].name);
+		h = hash_str(h, p->tags[t].path);
+	}
+	return h;
+}
+
+/* What a page listing posts[0..n) under title at path is made of. */
+static uint64_t list_key(const struct build *b, const char *path,
+    const char *title, struct post *const *posts, size_t n)
+{
+	const struct site *site = b->site;
+	uint64_t h = postcache_hash(0, &n, sizeof n);
+	h = postcache_hash(h, &b->g.host.port, sizeof b->g.host.port);
+	h = hash_str(h, b->g.host.host);
+	h = hash_str(h, path);
+	h = hash_str(h, title);
+	h = hash_str(h, site->lang);
+	for (size_t i = 0; i < n; i++)
+		h = postcache_hash(h, &b->cards[posts[i] - site->posts],
+		    sizeof h);
+	return h;
+}
+
+/* k, a page the next load may share, held by the site and served. */
+static void keep(struct build *b, struct kept_page *k, const char *head)
+{
+	struct site *site = b->own;
+	if (site->nkept == site->capkept) {
+		site->capkept = site->capkept ? site->capkept * 2 : 16;
+		site->kept = xrealloc(site->kept, site->capkept *
+		    sizeof *site->kept);
+	}
+	site->kept[site->nkept++] = k;
+	snapshot_add_borrowed(b->s, k->proto, k->path, head, k->body, k->len);
+}
+
+/* The previous load's page at path made of the same (key), or NULL. */
+static struct kept_page *find_kept(const struct build *b, int proto,
+    const char *path, uint64_t key)
+{
+	for (size_t i = 0; b->prev && i < b->prev->nkept; i++) {
+		struct kept_page *was = b->prev->kept[i];
+		if (was->key == key && was->proto == proto &&
+		    strcmp(was->path, path) == 0)
+			return was;
+	}
+	return NULL;
+}
+
+/* Serves the previous load's pages at path on both protocols when both
+ * were made of the same (key); false when they must be made anew. */
+static bool reuse_both(struct build *b, const char *path, uint64_t key,
+    const char *lang)
+{
+	struct kept_page *gmi = find_kept(b, PROTO_GEMINI, path, key);
+	struct kept_page *menu = find_kept(b, PROTO_GOPHER, path, key);
+	if (!gmi || !menu)
+		return false;
+	char head[96];
+	snprintf(head, sizeof head, "20 text/gemini; lang=%s\r\n", lang);
+	postcache_kept_ref(gmi);
+	postcache_kept_ref(menu);
+	b->own->kept_reused += 2;
+	keep(b, gmi, head);
+	keep(b, menu, "");
+	return true;
+}
+
+static void add_page(struct build *b, enum proto proto, const char *path,
+    const char *head, char *data, size_t len)
+{
+	if (b->keeping)
+		keep(b, postcache_kept_new(path, proto, b->keep_key, data, len),
+		    head);
+	else
+		snapshot_add(b->s, proto, path, head, data, len);
+}
 
 /* Writes pg where it is served: as gemtext at gmi, a Gopher menu at menu,
  * a Gopher text at text (each NULL when not served so); frees pg. */
@@ -102,18 +200,18 @@ static void publish(struct build *b, struct model *pg, const char *gmi,
 		snprintf(head, sizeof head, "20 text/gemini; lang=%s\r\n", lang);
 		gemtext_write(pg, &out);
 		char *data = buf_take(&out, &len);
-		snapshot_add(b->s, PROTO_GEMINI, gmi, head, data, len);
+		add_page(b, PROTO_GEMINI, gmi, head, data, len);
 	}
 	if (menu) {
 		gophermenu_write(pg, &b->g, &out);
 		char *data = buf_take(&out, &len);
-		snapshot_add(b->s, PROTO_GOPHER, menu, "", data, len);
+		add_page(b, PROTO_GOPHER, menu, "", data, len);
 	}
 	if (text) {
 		gophertext_write(pg, &b->g, &out);
 		char *data = gopher_text_response(out.data, out.len, &len);
 		buf_free(&out);
-		snapshot_add(b->s, PROTO_GOPHER, text, "", data, len);
+		add_page(b, PROTO_GOPHER, text, "", data, len);
 	}
 	model_free(pg);
 }
@@ -255,13 +353,21 @@ static void home(struct build *b)
 	publish(b, pg, "/", site->lang, "/", NULL);
 }
 
-static void all_posts(struct build *b)
+/* Every post, by year: shared with the previous load when no post it
+ * lists changed what an index shows of it. */
+static void all_posts(struct build *b, struct post *const *all)
 {
 	const struct site *site = b->site;
 	struct buf title = {0};
 	const char *year = "";
 
 	buf_printf(&title, "%s: all posts", site->title);
+	uint64_t key = list_key(b, "/posts/", title.data, all, site->nposts);
+	if (reuse_both(b, "/posts/", key, site->lang)) {
+		buf_free(&title);
+		snapshot_add_redirect(b->s, PROTO_GEMINI, "/posts", "/posts/");
+		return;
+	}
 	struct model *pg = model_new(title.data);
 	buf_free(&title);
 	for (size_t i = 0; i < site->nposts; i++) {
@@ -275,7 +381,10 @@ static void all_posts(struct build *b)
 		model_link(pg, LINK_POST, "", p->title, p, BLOCK_DATED);
 	}
 	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+	b->keeping = true;
+	b->keep_key = key;
 	publish(b, pg, "/posts/", site->lang, "/posts/", NULL);
+	b->keeping = false;
 	snapshot_add_redirect(b->s, PROTO_GEMINI, "/posts", "/posts/");
 }
 
@@ -341,11 +450,6 @@ static void post_page(struct build *b, size_t i)
  * them, its neighbours, and what each link of its text (links[0..n), as
  * written) names in this site and whether it is found. Equal for a post
  * of a new site and its render from the last: the pages are the same. */
-static uint64_t hash_str(uint64_t h, const char *s)
-{
-	return s ? postcache_hash(h, s, strlen(s) + 1) :
-	    postcache_hash(h, "\\1null", 6);
-}
 
 static uint64_t post_context(const struct build *b, size_t i,
     char *const *links, size_t n)
@@ -522,31 +626,18 @@ static void feed_page(struct build *b, int proto, const char *path,
     struct post *const *posts, size_t n)
 {
 	uint64_t key = feed_key(b, path, title, u, posts, n);
-	struct kept_page *k = NULL;
-	for (size_t i = 0; b->prev && i < b->prev->nkept && !k; i++) {
-		struct kept_page *was = b->prev->kept[i];
-		if (was->key == key && was->proto == proto &&
-		    strcmp(was->path, path) == 0) {
-			postcache_kept_ref(was);
-			k = was;
-			b->own->kept_reused++;
-		}
-	}
-	if (!k) {
+	struct kept_page *k = find_kept(b, proto, path, key);
+	if (k) {
+		postcache_kept_ref(k);
+		b->own->kept_reused++;
+	} else {
 		struct buf out = {0};
 		size_t len;
 		feed_atom(&out, b->site, title, posts, n, u, kept_entry, &proto);
 		char *data = buf_take(&out, &len);
 		k = postcache_kept_new(path, proto, key, data, len);
 	}
-	struct site *site = b->own;
-	if (site->nkept == site->capkept) {
-		site->capkept = site->capkept ? site->capkept * 2 : 16;
-		site->kept = xrealloc(site->kept, site->capkept *
-		    sizeof *site->kept);
-	}
-	site->kept[site->nkept++] = k;
-	snapshot_add_borrowed(b->s, proto, path, head, k->body, k->len);
+	keep(b, k, head);
 }
 
 static void feed(struct build *b, const char *path, const char *title,
@@ -601,16 +692,26 @@ static void tags(struct build *b)
 		const struct tag *t = &site->tags[i];
 		text.len = 0;
 		buf_printf(&text, "%s: posts tagged %s", site->title, t->name);
-		pg = model_new(text.data);
-		for (size_t k = 0; k < t->nposts; k++)
-			model_link(pg, LINK_POST, "", t->posts[k]->title, t->posts[k],
-			    BLOCK_CARD);
-		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->path);
-		model_link(pg, LINK_FEED, path, "Atom feed of this tag", NULL, 0);
-		model_link(pg, LINK_MENU, "/tags/", "All tags", NULL, 0);
-		model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
 		snprintf(path, sizeof path, "/tags/%s/", t->path);
-		publish(b, pg, path, site->lang, path, NULL);
+		/* Its cards, shared with the previous load when none of its
+		 * posts changed what a card shows. */
+		uint64_t key = list_key(b, path, text.data, t->posts, t->nposts);
+		if (!reuse_both(b, path, key, site->lang)) {
+			pg = model_new(text.data);
+			for (size_t k = 0; k < t->nposts; k++)
+				model_link(pg, LINK_POST, "", t->posts[k]->title,
+				    t->posts[k], BLOCK_CARD);
+			snprintf(path, sizeof path, "/tags/%s/atom.xml", t->path);
+			model_link(pg, LINK_FEED, path, "Atom feed of this tag", NULL,
+			    0);
+			model_link(pg, LINK_MENU, "/tags/", "All tags", NULL, 0);
+			model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
+			snprintf(path, sizeof path, "/tags/%s/", t->path);
+			b->keeping = true;
+			b->keep_key = key;
+			publish(b, pg, path, site->lang, path, NULL);
+			b->keeping = false;
+		}
 		char noslash[160];
 		snprintf(noslash, sizeof noslash, "/tags/%s", t->path);
 		snapshot_add_redirect(b->s, PROTO_GEMINI, noslash, path);
@@ -984,16 +1085,21 @@ unsigned pages_build(struct snapshot *s, struct site *site,
 	feed_icon(&b);
 	entry_urls(&b);
 
+	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);
+	b.cards = xcalloc(site->nposts ? site->nposts : 1, sizeof *b.cards);
+	for (size_t i = 0; i < site->nposts; i++) {
+		all[i] = &site->posts[i];
+		b.cards[i] = card_hash(&site->posts[i]);
+	}
+
 	home(&b);
-	all_posts(&b);
+	all_posts(&b, all);
 	post_pages(&b, site);
 	search_index(&b);
 	tags(&b);
-	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);
-	for (size_t i = 0; i < site->nposts; i++)
-		all[i] = &site->posts[i];
 	feed(&b, "/atom.xml", site->title, "/", all, site->nposts);
 	free(all);
+	free(b.cards);
 	author_pages(&b);
 	folders(&b);
 	snapshot_add_borrowed(s, PROTO_GEMINI, "/robots.txt",
