@@ -970,6 +970,12 @@ static void walk(struct walk *w, const char *rel, int depth)
 			    "text; not served");
 			continue;
 		}
+		/* A post (or site.yaml, index.md) is read by its own
+		 * stage: no need to stat it here too, when the folder says it
+		 * is a file. */
+		if ((e->d_type == DT_REG || e->d_type == DT_LNK) &&
+		    is_source(crel))
+			continue;
 		struct stat st;
 		if (lstat(path, &st) < 0) {
 			cannot_read(L, crel, errno, NULL);
