@@ -3,6 +3,7 @@
  * menu and text each), tags, folders, the author's own .md and .gmi pages;
  * then feeds, robots.txt, caps.txt, static files and "URL:" pages. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1044,7 +1045,26 @@ static void moved(struct build *b)
 }
 
 /* The index of every post's title, tags, summary and text. */
-static void search_index(struct build *b)
+/* The index is built beside the pages that follow the posts' (tags,
+ * feeds, the author's pages), which read the same finished site and
+ * write only the snapshot, which the index does not read. */
+struct search_job {
+	struct search_doc *docs;
+	const char **names;
+	size_t n;
+	struct search_index *idx;
+	pthread_t tid;
+	bool started;
+};
+
+static void *search_run(void *arg)
+{
+	struct search_job *job = arg;
+	job->idx = search_index_build(job->docs, job->n);
+	return NULL;
+}
+
+static void search_start(struct build *b, struct search_job *job)
 {
 	const struct site *site = b->site;
 	struct search_doc *docs = xcalloc(site->nposts ? site->nposts : 1,
@@ -1065,9 +1085,23 @@ static void search_index(struct build *b)
 		    r->plain ? r->plain : "", r->plain_len};
 		at += p->ntags;
 	}
-	snapshot_set_search(b->s, search_index_build(docs, site->nposts));
-	free(names);
-	free(docs);
+	job->docs = docs;
+	job->names = names;
+	job->n = site->nposts;
+	job->idx = NULL;
+	/* A thread that cannot start is no loss: it is built here. */
+	job->started = pthread_create(&job->tid, NULL, search_run, job) == 0;
+	if (!job->started)
+		search_run(job);
+}
+
+static void search_finish(struct build *b, struct search_job *job)
+{
+	if (job->started)
+		pthread_join(job->tid, NULL);
+	snapshot_set_search(b->s, job->idx);
+	free(job->names);
+	free(job->docs);
 }
 
 unsigned pages_build(struct snapshot *s, struct site *site,
@@ -1095,7 +1129,8 @@ unsigned pages_build(struct snapshot *s, struct site *site,
 	home(&b);
 	all_posts(&b, all);
 	post_pages(&b, site);
-	search_index(&b);
+	struct search_job search;
+	search_start(&b, &search);
 	tags(&b);
 	feed(&b, "/atom.xml", site->title, "/", all, site->nposts);
 	free(all);
@@ -1107,6 +1142,7 @@ unsigned pages_build(struct snapshot *s, struct site *site,
 	caps(&b);
 	static_files(&b);
 	url_pages(&b);
+	search_finish(&b, &search);
 	moved(&b);
 	url_list_free(&b.urls);
 	free(b.gemini_base);
