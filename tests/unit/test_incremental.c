@@ -137,12 +137,12 @@ static void test_reload_equals_fresh_load(void **state)
 	/* Nothing changed: every post shared. A file read less than a
 	 * second after its last change is read again (it could have changed
 	 * within its time stamp's tick); once read later than that, its
-	 * stat alone says it is the same. */
+	 * stat alone says it is the same. (Whether the loads above were
+	 * that late depends on the machine; after the sleep, one is.) */
 	s = reload(&cur, "nothing");
 	assert_int_equal(s->posts_rendered, 0);
 	sleep(2);
 	s = reload(&cur, "nothing, later");
-	assert_int_equal(s->posts_reread, NPOSTS);
 	assert_int_equal(s->posts_rendered, 0);
 	s = reload(&cur, "nothing, trusted");
 	assert_int_equal(s->posts_reread, 0);
