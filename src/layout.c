@@ -288,10 +288,15 @@ static bool no_break_after(uint32_t c)
 	return false;
 }
 
+/* Asked of every word of every text: a ':' is looked for first, which
+ * most words lack, rather than memmem's setup for each. */
 static bool looks_like_url(const char *s, size_t n)
 {
-	return memmem(s, n, "://", 3) != NULL ||
-	    (n > 7 && strncasecmp(s, "mailto:", 7) == 0);
+	for (const char *p = s, *end = s + n;
+	    (p = memchr(p, ':', (size_t)(end - p))); p++)
+		if (end - p >= 3 && p[1] == '/' && p[2] == '/')
+			return true;
+	return n > 7 && strncasecmp(s, "mailto:", 7) == 0;
 }
 
 struct wrap {
