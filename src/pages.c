@@ -56,6 +56,7 @@ struct build {
 
 static void problem(struct build *b, const char *file, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void url_html(struct buf *h, const char *url);
 
 static void problem(struct build *b, const char *file, unsigned line,
     const char *fmt, ...)
@@ -122,17 +123,33 @@ static void keep(struct build *b, struct kept_page *k, const char *head)
 	snapshot_add_borrowed(b->s, k->proto, k->path, head, k->body, k->len);
 }
 
-/* The previous load's page at path made of the same (key), or NULL. */
+/* The previous load's page at path made of the same (key), or NULL. Its
+ * kept pages are sorted by key (at the end of its build), as a capsule
+ * with thousands of tags has thousands of feeds. */
 static struct kept_page *find_kept(const struct build *b, int proto,
     const char *path, uint64_t key)
 {
-	for (size_t i = 0; b->prev && i < b->prev->nkept; i++) {
-		struct kept_page *was = b->prev->kept[i];
-		if (was->key == key && was->proto == proto &&
-		    strcmp(was->path, path) == 0)
-			return was;
+	const struct site *prev = b->prev;
+	size_t lo = 0, hi = prev ? prev->nkept : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (prev->kept[mid]->key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (; prev && lo < prev->nkept && prev->kept[lo]->key == key; lo++)
+		if (prev->kept[lo]->proto == proto &&
+		    strcmp(prev->kept[lo]->path, path) == 0)
+			return prev->kept[lo];
 	return NULL;
+}
+
+static int cmp_kept(const void *a, const void *b)
+{
+	uint64_t x = (*(struct kept_page *const *)a)->key;
+	uint64_t y = (*(struct kept_page *const *)b)->key;
+	return (x > y) - (x < y);
 }
 
 /* Serves the previous load's pages at path on both protocols when both
@@ -154,6 +171,9 @@ static bool reuse_both(struct build *b, const char *path, uint64_t key,
 	return true;
 }
 
+/* While b->keeping, a page goes to the site's kept pages, for the next
+ * load to share. Only for pages whose menus link nowhere else: a shared
+ * page adds nothing to the "URL:" pages to make. */
 static void add_page(struct build *b, enum proto proto, const char *path,
     const char *head, char *data, size_t len)
 {
@@ -451,7 +471,6 @@ static void post_page(struct build *b, size_t i)
  * them, its neighbours, and what each link of its text (links[0..n), as
  * written) names in this site and whether it is found. Equal for a post
  * of a new site and its render from the last: the pages are the same. */
-
 static uint64_t post_context(const struct build *b, size_t i,
     char *const *links, size_t n)
 {
@@ -528,6 +547,14 @@ static void render_post(struct render_pool *pool, struct build *mine,
 		r->said = buf_take(&said, &r->said_len);
 	r->urls = urls.urls;
 	r->nurls = urls.n;
+	r->url_pages = xcalloc(urls.n ? urls.n : 1, sizeof *r->url_pages);
+	r->url_page_len = xcalloc(urls.n ? urls.n : 1,
+	    sizeof *r->url_page_len);
+	for (size_t k = 0; k < urls.n; k++) {
+		struct buf h = {0};
+		url_html(&h, urls.urls[k]);
+		r->url_pages[k] = buf_take(&h, &r->url_page_len[k]);
+	}
 	for (int k = 0; k < 2; k++) {
 		struct buf e = {0};
 		feed_entry(&e, p, &b->entry[k]);
@@ -836,59 +863,78 @@ static void html_text_escaped(struct buf *out, const char *s)
 /* The answer to a "URL:" selector, the convention gophernicus and
  * pygopherd follow: a small HTML page that links to the URL (and sends a
  * web browser there). Only URLs the menus link to have one. */
-static void url_page(struct build *b, const char *url)
+static void url_html(struct buf *h, const char *url)
 {
-	struct buf h = {0}, sel = {0};
 	bool web = strncmp(url, "http://", 7) == 0 ||
 	    strncmp(url, "https://", 8) == 0;
-	size_t len;
 
-	buf_puts(&h, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+	buf_puts(h, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<title>");
-	html_text_escaped(&h, url);
-	buf_puts(&h, "</title>\n");
+	html_text_escaped(h, url);
+	buf_puts(h, "</title>\n");
 	if (web) {
-		buf_puts(&h, "<meta http-equiv=\"refresh\" content=\"2; url=");
-		html_text_escaped(&h, url);
-		buf_puts(&h, "\">\n");
+		buf_puts(h, "<meta http-equiv=\"refresh\" content=\"2; url=");
+		html_text_escaped(h, url);
+		buf_puts(h, "\">\n");
 	}
-	buf_puts(&h, "</head>\n<body>\n<p>This link leaves Gopher for <a href=\"");
-	html_text_escaped(&h, url);
-	buf_puts(&h, "\">");
-	html_text_escaped(&h, url);
-	buf_puts(&h, "</a>.</p>\n</body>\n</html>\n");
-	buf_printf(&sel, "URL:%s", url);
-	char *data = buf_take(&h, &len);
-	snapshot_add(b->s, PROTO_GOPHER, sel.data, "", data, len);
-	buf_free(&sel);
+	buf_puts(h, "</head>\n<body>\n<p>This link leaves Gopher for <a href=\"");
+	html_text_escaped(h, url);
+	buf_puts(h, "\">");
+	html_text_escaped(h, url);
+	buf_puts(h, "</a>.</p>\n</body>\n</html>\n");
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A URL a menu links to, and its page when a post's render has it. */
+struct url_ref {
+	const char *url;
+	const char *page;
+	size_t len;
+};
+
+static int cmp_url_ref(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct url_ref *)a)->url,
+	    ((const struct url_ref *)b)->url);
 }
 
-/* Once per URL, whichever pages link to it (the posts' renders keep
- * their own), in sorted order. */
+/* Once per URL, whichever pages link to it, in sorted order; the pages
+ * the posts' renders keep are served as they are. */
 static void url_pages(struct build *b)
 {
 	const struct site *site = b->site;
 	size_t n = b->urls.n;
 	for (size_t i = 0; i < site->nposts; i++)
 		n += site->posts[i].render->nurls;
-	char **all = xcalloc(n ? n : 1, sizeof *all), **at = all;
+	struct url_ref *all = xcalloc(n ? n : 1, sizeof *all), *at = all;
 	for (size_t i = 0; i < b->urls.n; i++)
-		*at++ = b->urls.urls[i];
+		*at++ = (struct url_ref){b->urls.urls[i], NULL, 0};
 	for (size_t i = 0; i < site->nposts; i++) {
 		const struct post_render *r = site->posts[i].render;
 		for (size_t k = 0; k < r->nurls; k++)
-			*at++ = r->urls[k];
+			*at++ = (struct url_ref){r->urls[k], r->url_pages[k],
+			    r->url_page_len[k]};
 	}
+	/* Equal URLs have equal pages: which one sorts first is no matter. */
 	if (n)
-		qsort(all, n, sizeof *all, cmp_str);
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || strcmp(all[i], all[i - 1]) != 0)
-			url_page(b, all[i]);
+		qsort(all, n, sizeof *all, cmp_url_ref);
+	struct buf sel = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(all[i].url, all[i - 1].url) == 0)
+			continue;
+		sel.len = 0;
+		buf_printf(&sel, "URL:%s", all[i].url);
+		if (all[i].page) {
+			snapshot_add_borrowed(b->s, PROTO_GOPHER, sel.data, "",
+			    all[i].page, all[i].len);
+		} else {
+			struct buf h = {0};
+			size_t len;
+			url_html(&h, all[i].url);
+			char *data = buf_take(&h, &len);
+			snapshot_add(b->s, PROTO_GOPHER, sel.data, "", data, len);
+		}
+	}
+	buf_free(&sel);
 	free(all);
 }
 
@@ -1144,6 +1190,8 @@ unsigned pages_build(struct snapshot *s, struct site *site,
 	url_pages(&b);
 	search_finish(&b, &search);
 	moved(&b);
+	if (site->nkept)
+		qsort(site->kept, site->nkept, sizeof *site->kept, cmp_kept);
 	url_list_free(&b.urls);
 	free(b.gemini_base);
 	free(b.icon[PROTO_GEMINI]);

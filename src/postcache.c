@@ -97,6 +97,8 @@ void postcache_render_unref(struct post_render *r)
 	}
 	free(r->plain);
 	free_strings(r->urls, r->nurls);
+	free_strings(r->url_pages, r->nurls);
+	free(r->url_page_len);
 	free_strings(r->links, r->nlinks);
 	free(r->said);
 	free(r->feed[0]);

@@ -51,6 +51,8 @@ struct post_render {
 	char *plain;           /* the body as plain text, for the index */
 	size_t plain_len;
 	char **urls;           /* "URL:" targets its menu and text link to */
+	char **url_pages;      /* the page answering each */
+	size_t *url_page_len;
 	size_t nurls;
 	char **links;          /* as written in the body, in order */
 	size_t nlinks, caplinks;
