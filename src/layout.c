@@ -316,8 +316,13 @@ static void wrap_flush(struct wrap *w)
 
 static void put_bytes(struct wrap *w, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		buf_putc(w->lines, s[i] == LAYOUT_GLUE ? ' ' : s[i]);
+	/* Most words hold no glue: one copy, not a byte at a time. */
+	if (!memchr(s, LAYOUT_GLUE, n)) {
+		buf_put(w->lines, s, n);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			buf_putc(w->lines, s[i] == LAYOUT_GLUE ? ' ' : s[i]);
+	}
 	w->open = true;
 }
 
@@ -348,9 +353,21 @@ static void wrap_unit(struct wrap *w, const char *s, size_t n, bool space)
 	}
 }
 
+static bool ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
 /* One word: whole, unless CJK characters inside it allow breaks. */
 static void wrap_word(struct wrap *w, const char *s, size_t n, bool space)
 {
+	if (ascii(s, n)) {      /* no CJK in it: one piece, URL or not */
+		wrap_unit(w, s, n, space);
+		return;
+	}
 	bool url = looks_like_url(s, n);
 	size_t unit = 0, i = 0, len;
 	uint32_t prev = 0, c;
