@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include <yaml.h>
 
 #include "pollux/log.h"
+#include "pollux/pool.h"
+#include "pollux/postcache.h"
 #include "pollux/site.h"
 #include "pollux/util.h"
 
@@ -28,6 +31,7 @@
 #define WALK_MAX_FILES 100000
 
 #define CAPSULE_MAX_BYTES (1ull << 30) /* every static file together */
+#define POSTS_PER_GRAB 16             /* posts a reading thread takes */
 
 /* One load: the site being filled, and what decides whether it may
  * replace the one being served. */
@@ -135,9 +139,11 @@ static int join(const struct load *L, const char *rel, char *out, size_t n)
 
 /* The contents of the regular file rel, at most max bytes, or NULL (the
  * reason reported). A symbolic link is followed only to a file inside the
- * capsule that is not private; nothing else is opened. */
-static char *read_capsule(struct load *L, const char *rel, size_t max,
-    size_t *len)
+ * capsule that is not private; nothing else is opened. When st is given,
+ * it is set to what the file was before it was read, and *linked to
+ * whether it was reached through a symbolic link. */
+static char *read_capsule_st(struct load *L, const char *rel, size_t max,
+    size_t *len, struct stat *stp, bool *linked)
 {
 	char path[PATH_MAX], real[PATH_MAX];
 	struct stat st;
@@ -168,6 +174,8 @@ static char *read_capsule(struct load *L, const char *rel, size_t max,
 			return NULL;
 		}
 		target = real;
+		if (linked)
+			*linked = true;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		cannot_read(L, rel, EISDIR, S_ISDIR(st.st_mode) ?
@@ -183,7 +191,15 @@ static char *read_capsule(struct load *L, const char *rel, size_t max,
 		return NULL;
 	}
 	readable(L, rel);
+	if (stp)
+		*stp = st;
 	return data;
+}
+
+static char *read_capsule(struct load *L, const char *rel, size_t max,
+    size_t *len)
+{
+	return read_capsule_st(L, rel, max, len, NULL, NULL);
 }
 
 /* The folder rel ("" for the capsule), never through a symbolic link. */
@@ -464,35 +480,65 @@ static void flatten(char *s)
 			*s = ' ';
 }
 
-/* Reads one post; returns 0 and fills p when it is to be published. */
-static int load_post(struct load *L, const char *name, struct post *p)
+/* Releases what a post of a site holds, and the post. */
+static void post_drop(struct post *p)
 {
-	struct site *s = L->site;
-	memset(p, 0, sizeof *p);
-	struct buf file = {0};
-	buf_printf(&file, "/posts/%s", name);
-	p->text = read_capsule(L, file.data, POST_MAX_BYTES, &p->text_len);
-	p->file = xstrdup(file.data + 1);
-	buf_free(&file);
-	if (!p->text)
-		goto fail;
+	postcache_source_unref(p->source);
+	postcache_render_unref(p->render);
+	post_clear(p);
+}
+
+/* The file rel as a new source, its front matter parsed; or NULL when it
+ * cannot be read or is not to be published (reported). When prev holds
+ * the same bytes (a file touched, not changed), its parse is copied. */
+static struct post_source *read_post(struct load *L, const char *rel,
+    const struct post_source *prev)
+{
+	struct stat st;
+	bool linked = false;
+	size_t len;
+	int64_t now = postcache_now_ns();
+	char *text = read_capsule_st(L, rel, POST_MAX_BYTES, &len, &st, &linked);
+	if (!text)
+		return NULL;
+	struct post_source *src = postcache_source_new();
+	src->dev = st.st_dev;
+	src->ino = st.st_ino;
+	src->size = st.st_size;
+	src->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
+	src->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 +
+	    st.st_ctim.tv_nsec;
+	src->read_ns = now;
+	src->linked = linked;
+	src->text = text;
+	src->len = len;
+	src->hash = postcache_hash(0, text, len);
+	struct post *p = &src->rec;
+	if (prev && prev->hash == src->hash && prev->len == len &&
+	    memcmp(prev->text, text, len) == 0) {
+		post_copy(p, &prev->rec);
+		p->body = text + (prev->rec.body - prev->text);
+		return src;
+	}
+	p->file = xstrdup(rel + 1);
 	struct fm_error err = {0};
-	if (frontmatter_parse(p->text, p->text_len, p, &err) < 0) {
+	if (frontmatter_parse(text, len, p, &err) < 0) {
 		problem(L, p->file, err.line, "%s", err.msg);
 		goto fail;
 	}
 	if (p->draft) {
-		s->drafts++;
+		L->site->drafts++;
 		goto fail;
 	}
 	flatten(p->title);
 	flatten(p->summary);
 	if (!p->slug) {
-		size_t len;
-		const char *stem = post_stem(p, &len);
-		if (has_date_prefix(stem, len))
-			stem += 11, len -= 11;
-		p->slug = xstrndup(stem, len);
+		size_t slen;
+		const char *stem = post_stem(p, &slen);
+		if (has_date_prefix(stem, slen))
+			stem += 11, slen -= 11;
+		p->slug = xstrndup(stem, slen);
 		if (!path_segment_safe(p->slug)) {
 			char shown[256];
 			log_escape(shown, sizeof shown, p->slug, strlen(p->slug));
@@ -506,10 +552,94 @@ static int load_post(struct load *L, const char *name, struct post *p)
 		unsigned words = count_words(p->body, p->body_len);
 		p->read_time = words ? (words + 199) / 200 : 1;
 	}
-	return 0;
+	return src;
 fail:
-	post_clear(p);
-	return -1;
+	postcache_source_unref(src);
+	return NULL;
+}
+
+/* Reads one post; returns 0 and fills p when it is to be published. A
+ * file the site served now read, unchanged since by its stat, is not read
+ * again: its source is shared. */
+static int load_post(struct load *L, const char *name, struct post *p,
+    bool *reread)
+{
+	struct buf rel = {0};
+	buf_printf(&rel, "/posts/%s", name);
+	const struct post *old = L->prev ?
+	    site_find_post_file(L->prev, rel.data + 1) : NULL;
+	struct post_source *prev = old ? old->source : NULL, *src = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+	if (prev && join(L, rel.data, path, sizeof path) == 0 &&
+	    lstat(path, &st) == 0 && postcache_unchanged(prev, &st)) {
+		postcache_source_ref(prev);
+		src = prev;
+		readable(L, rel.data);
+	} else {
+		src = read_post(L, rel.data, prev);
+		*reread = true;
+	}
+	buf_free(&rel);
+	memset(p, 0, sizeof *p);
+	if (!src)
+		return -1;
+	post_copy(p, &src->rec);
+	p->source = src;
+	return 0;
+}
+
+/* One post file's outcome, made on any thread; merged in name order so
+ * that a parallel load reports and publishes what a sequential one does. */
+struct post_result {
+	struct post post;
+	bool ok, draft, read, reread;
+	unsigned problems;
+	struct buf said;        /* its reports, held until its turn */
+	char *failed_why;       /* it fails the load, because */
+};
+
+struct post_pool {
+	const struct load *L;
+	char **names;
+	size_t n;
+	struct post_result *out;
+	atomic_size_t next;
+};
+
+static void *read_posts(void *arg)
+{
+	struct post_pool *pool = arg;
+	/* Each thread its own load: problems, readable paths and failure
+	 * are counted there, then handed to the result of the file. */
+	struct load *mine = xmalloc(sizeof *mine);
+	struct site scratch = {0};
+	*mine = *pool->L;
+	mine->site = &scratch;
+	mine->capreadable = 0;    /* scratch's list, not the load's */
+	size_t i, n = pool->n;
+	while ((i = atomic_fetch_add(&pool->next, POSTS_PER_GRAB)) < n) {
+		for (size_t end = i + POSTS_PER_GRAB; i < n && i < end; i++) {
+			struct post_result *r = &pool->out[i];
+			scratch.problems = scratch.drafts = 0;
+			mine->failed = false;
+			log_capture(&r->said);
+			r->ok = load_post(mine, pool->names[i], &r->post,
+			    &r->reread) == 0;
+			log_capture(NULL);
+			r->problems = scratch.problems;
+			r->draft = scratch.drafts > 0;
+			r->read = scratch.nreadable > 0;
+			for (size_t k = 0; k < scratch.nreadable; k++)
+				free(scratch.readable[k]);
+			scratch.nreadable = 0;
+			if (mine->failed)
+				r->failed_why = xstrdup(mine->failed_why);
+		}
+	}
+	free(scratch.readable);
+	free(mine);
+	return NULL;
 }
 
 static void load_posts(struct load *L)
@@ -542,13 +672,36 @@ static void load_posts(struct load *L)
 	if (n)
 		qsort(names, n, sizeof *names, cmp_names);
 
+	/* Read and parsed on every core, then taken in name order. */
+	struct post_pool pool = {L, names, n,
+	    xcalloc(n ? n : 1, sizeof *pool.out), 0};
+	pool_run(pool_threads(n, POSTS_PER_GRAB), read_posts, &pool);
 	s->posts = xcalloc(n ? n : 1, sizeof *s->posts);
 	for (size_t i = 0; i < n; i++) {
-		struct post *p = &s->posts[s->nposts];
-		if (load_post(L, names[i], p) == 0)
-			s->nposts++;
+		struct post_result *r = &pool.out[i];
+		log_problem_lines(r->said.data, r->said.len);
+		buf_free(&r->said);
+		s->problems += r->problems;
+		s->drafts += r->draft;
+		s->posts_reread += r->reread && r->ok;
+		if (r->read) {
+			struct buf rel = {0};
+			buf_printf(&rel, "/posts/%s", names[i]);
+			readable(L, rel.data);
+			buf_free(&rel);
+		}
+		if (r->failed_why) {
+			if (!L->failed)
+				snprintf(L->failed_why, sizeof L->failed_why, "%s",
+				    r->failed_why);
+			L->failed = true;
+			free(r->failed_why);
+		}
+		if (r->ok)
+			s->posts[s->nposts++] = r->post;
 		free(names[i]);
 	}
+	free(pool.out);
 	free(names);
 
 	/* Slugs must be unique: the first file (by name) keeps it. */
@@ -568,7 +721,7 @@ static void load_posts(struct load *L)
 			}
 			problem(L, p->file, 1, "slug \"%s\" is already used by %s",
 			    p->slug, s->by_slug[kept - 1]->file);
-			post_clear(p);   /* emptied: dropped below */
+			post_drop(p);   /* emptied: dropped below */
 			continue;
 		}
 		s->by_slug[kept++] = p;
@@ -840,6 +993,12 @@ static void walk(struct walk *w, const char *rel, int depth)
 			    "text; not served");
 			continue;
 		}
+		/* A post (or site.yaml, index.md) is read by its own
+		 * stage: no need to stat it here too, when the folder says it
+		 * is a file. */
+		if ((e->d_type == DT_REG || e->d_type == DT_LNK) &&
+		    is_source(crel))
+			continue;
 		struct stat st;
 		if (lstat(path, &st) < 0) {
 			cannot_read(L, crel, errno, NULL);
@@ -944,7 +1103,7 @@ void site_free(struct site *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nposts; i++)
-		post_clear(&s->posts[i]);
+		post_drop(&s->posts[i]);
 	free(s->posts);
 	for (size_t i = 0; i < s->ntags; i++) {
 		free(s->tags[i].name);
@@ -971,6 +1130,9 @@ void site_free(struct site *s)
 	for (size_t i = 0; i < s->nreadable; i++)
 		free(s->readable[i]);
 	free(s->readable);
+	for (size_t i = 0; i < s->nkept; i++)
+		postcache_kept_unref(s->kept[i]);
+	free(s->kept);
 	free(s->by_slug);
 	free(s->by_stem);
 	free(s->dir);
@@ -984,6 +1146,17 @@ void site_free(struct site *s)
 }
 
 /* --- links between posts -------------------------------------------- */
+
+const struct post *site_find_post_file(const struct site *s, const char *file)
+{
+	struct post key = {.file = (char *)file}, *kp = &key;
+	if (!s->nposts || strncmp(file, "posts/", 6) != 0 ||
+	    strchr(file + 6, '/') || strlen(file) < 9)
+		return NULL;
+	struct post **hit = bsearch(&kp, s->by_stem, s->nposts,
+	    sizeof *s->by_stem, cmp_by_stem);
+	return hit && strcmp((*hit)->file, file) == 0 ? *hit : NULL;
+}
 
 const struct post *site_find_post_link(const struct site *s, const char *url)
 {

@@ -60,8 +60,36 @@ static long long last_change(const struct post *p)
 	return p->updated[0] ? p->updated_epoch : p->date_epoch;
 }
 
+void feed_entry(struct buf *out, const struct post *p,
+    const struct feed_urls *urls)
+{
+	buf_puts(out, "  <entry>\n");
+	entry_id(out, urls->host, p);
+	element(out, "    ", "title", p->title);
+	element(out, "    ", "updated", p->updated[0] ?
+	    p->updated_rfc3339 : p->date_rfc3339);
+	element(out, "    ", "published", p->date_rfc3339);
+	struct buf url = {0};
+	buf_printf(&url, "%s%s%s", urls->post_prefix, p->slug,
+	    urls->post_suffix);
+	link(out, "    ", "alternate", urls->post_type, url.data);
+	buf_free(&url);
+	if (p->summary)
+		element(out, "    ", "summary", p->summary);
+	/* term is what a machine compares, label what a reader sees. */
+	for (size_t t = 0; t < p->ntags; t++) {
+		buf_puts(out, "    <category term=\"");
+		xml_text(out, p->tags[t].path);
+		buf_puts(out, "\" label=\"");
+		xml_text(out, p->tags[t].name);
+		buf_puts(out, "\"/>\n");
+	}
+	buf_puts(out, "  </entry>\n");
+}
+
 void feed_atom(struct buf *out, const struct site *site, const char *title,
-    struct post *const *posts, size_t nposts, const struct feed_urls *urls)
+    struct post *const *posts, size_t nposts, const struct feed_urls *urls,
+    feed_entry_fn *entry, void *ctx)
 {
 	buf_puts(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"");
@@ -72,10 +100,6 @@ void feed_atom(struct buf *out, const struct site *site, const char *title,
 	element(out, "  ", "title", title);
 	if (site->description)
 		element(out, "  ", "subtitle", site->description);
-	/* The newest entries: a feed is polled, and every poll fetches it
-	 * whole, so a capsule of years of posts must not send them all. */
-	if (site->feed_entries && nposts > site->feed_entries)
-		nposts = site->feed_entries;
 	/* The feed changed when its latest entry did. */
 	const char *latest = "1970-01-01T00:00:00Z";
 	long long latest_epoch = -1;
@@ -96,31 +120,13 @@ void feed_atom(struct buf *out, const struct site *site, const char *title,
 	buf_puts(out, "  </author>\n");
 	buf_puts(out, "  <generator>pollux</generator>\n");
 
-	struct buf url = {0};
 	for (size_t i = 0; i < nposts; i++) {
-		const struct post *p = posts[i];
-		url.len = 0;
-		buf_printf(&url, "%s%s%s", urls->post_prefix, p->slug,
-		    urls->post_suffix);
-		buf_puts(out, "  <entry>\n");
-		entry_id(out, urls->host, p);
-		element(out, "    ", "title", p->title);
-		element(out, "    ", "updated", p->updated[0] ?
-		    p->updated_rfc3339 : p->date_rfc3339);
-		element(out, "    ", "published", p->date_rfc3339);
-		link(out, "    ", "alternate", urls->post_type, url.data);
-		if (p->summary)
-			element(out, "    ", "summary", p->summary);
-		/* term is what a machine compares, label what a reader sees. */
-		for (size_t t = 0; t < p->ntags; t++) {
-			buf_puts(out, "    <category term=\"");
-			xml_text(out, p->tags[t].path);
-			buf_puts(out, "\" label=\"");
-			xml_text(out, p->tags[t].name);
-			buf_puts(out, "\"/>\n");
-		}
-		buf_puts(out, "  </entry>\n");
+		size_t len;
+		const char *kept = entry ? entry(posts[i], ctx, &len) : NULL;
+		if (kept)
+			buf_put(out, kept, len);
+		else
+			feed_entry(out, posts[i], urls);
 	}
-	buf_free(&url);
 	buf_puts(out, "</feed>\n");
 }

@@ -155,6 +155,33 @@ char *alias_path(const char *written, const char *dir, const char **why)
 	return *why ? NULL : xstrdup(path);
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void post_copy(struct post *dst, const struct post *src)
+{
+	*dst = *src;
+	dst->text = NULL;
+	dst->source = NULL;
+	dst->render = NULL;
+	dst->file = dup_or_null(src->file);
+	dst->title = dup_or_null(src->title);
+	dst->summary = dup_or_null(src->summary);
+	dst->slug = dup_or_null(src->slug);
+	dst->lang = dup_or_null(src->lang);
+	dst->tags = src->ntags ? xcalloc(src->ntags, sizeof *dst->tags) : NULL;
+	for (size_t i = 0; i < src->ntags; i++)
+		dst->tags[i] = (struct post_tag){xstrdup(src->tags[i].name),
+		    xstrdup(src->tags[i].path), src->tags[i].line};
+	dst->aliases = src->naliases ?
+	    xcalloc(src->naliases, sizeof *dst->aliases) : NULL;
+	for (size_t i = 0; i < src->naliases; i++)
+		dst->aliases[i] = (struct post_alias){
+		    xstrdup(src->aliases[i].path), src->aliases[i].line};
+}
+
 void post_clear(struct post *p)
 {
 	free(p->file);

@@ -236,9 +236,8 @@ size_t text_columns(const char *s, size_t n)
 	size_t cols = 0, i = 0, len;
 
 	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80) {   /* the common case: printable or not */
-			cols += (c >= 0x20 && c != 0x7F) || c == LAYOUT_GLUE;
+		if ((unsigned char)s[i] < 0x80) {   /* the common case */
+			cols += cp_columns((unsigned char)s[i]);
 			i++;
 			continue;
 		}
@@ -289,10 +288,15 @@ static bool no_break_after(uint32_t c)
 	return false;
 }
 
+/* Asked of every word of every text: a ':' is looked for first, which
+ * most words lack, rather than memmem's setup for each. */
 static bool looks_like_url(const char *s, size_t n)
 {
-	return memmem(s, n, "://", 3) != NULL ||
-	    (n > 7 && strncasecmp(s, "mailto:", 7) == 0);
+	for (const char *p = s, *end = s + n;
+	    (p = memchr(p, ':', (size_t)(end - p))); p++)
+		if (end - p >= 3 && p[1] == '/' && p[2] == '/')
+			return true;
+	return n > 7 && strncasecmp(s, "mailto:", 7) == 0;
 }
 
 struct wrap {
@@ -312,23 +316,14 @@ static void wrap_flush(struct wrap *w)
 
 static void put_bytes(struct wrap *w, const char *s, size_t n)
 {
-	const char *glue;
-	while (n && (glue = memchr(s, LAYOUT_GLUE, n))) {
-		buf_put(w->lines, s, (size_t)(glue - s));
-		buf_putc(w->lines, ' ');
-		n -= (size_t)(glue - s) + 1;
-		s = glue + 1;
+	/* Most words hold no glue: one copy, not a byte at a time. */
+	if (!memchr(s, LAYOUT_GLUE, n)) {
+		buf_put(w->lines, s, n);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			buf_putc(w->lines, s[i] == LAYOUT_GLUE ? ' ' : s[i]);
 	}
-	buf_put(w->lines, s, n);
 	w->open = true;
-}
-
-static bool ascii(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return false;
-	return true;
 }
 
 /* A piece that is never broken, unless it is wider than a whole line and
@@ -358,10 +353,18 @@ static void wrap_unit(struct wrap *w, const char *s, size_t n, bool space)
 	}
 }
 
+static bool ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
 /* One word: whole, unless CJK characters inside it allow breaks. */
 static void wrap_word(struct wrap *w, const char *s, size_t n, bool space)
 {
-	if (ascii(s, n)) {   /* most words: no CJK, so one unit */
+	if (ascii(s, n)) {      /* no CJK in it: one piece, URL or not */
 		wrap_unit(w, s, n, space);
 		return;
 	}

@@ -20,6 +20,8 @@
 #include "pollux/markdown.h"
 #include "pollux/mime.h"
 #include "pollux/pages.h"
+#include "pollux/pool.h"
+#include "pollux/postcache.h"
 #include "pollux/search.h"
 #include "pollux/sitelinks.h"
 #include "pollux/url.h"
@@ -28,37 +30,33 @@
 #define HOME_LATEST 10
 #define SEARCH_RESULTS_MAX 20    /* results a search page shows */
 #define SEARCH_EXCERPT_BYTES 160
-#define LOAD_THREADS_MAX 8
 #define POSTS_PER_GRAB 16        /* posts a thread takes at a time */
-
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* One post's pages, rendered on any thread, then added to the snapshot in
- * post order so that a parallel load is the same as a sequential one. */
-struct rendered {
-	char *path[3];             /* gemtext, Gopher menu, Gopher text */
-	char *body[3];
-	size_t len[3];
-	char head[96];
-	struct buf said;           /* its reports, held until its turn */
-	unsigned problems;
-};
 
 struct build {
 	struct snapshot *s;
 	const struct site *site;
+	struct site *own;          /* the same, to hold what it keeps */
+	const struct site *prev;   /* the site served now, or NULL */
 	const struct config *cfg;
 	struct url_list urls;      /* sent through "URL:" by the menus */
 	struct gopher_out g;
-	struct buf *texts;         /* each post's body as plain text */
 	unsigned problems;         /* reported while building */
 	char *gemini_base;         /* "gemini://host[:port]" */
 	char *icon[2];             /* the feeds' icon on each protocol, or NULL */
-	struct rendered *out;      /* set on a rendering thread: publish here */
+	uint64_t *cards;           /* each post's card_hash */
+	bool keeping;              /* publish into kept pages, with key: */
+	uint64_t keep_key;
+	struct feed_urls entry[2]; /* of a post's feed entry on each protocol */
+	char *entry_prefix[2];
+	/* Set on a rendering thread: a post's pages go here, to be added to
+	 * the snapshot in post order (so that a parallel load is the same as
+	 * a sequential one) and kept for the next load. */
+	struct post_render *out;
 };
 
 static void problem(struct build *b, const char *file, unsigned line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void url_html(struct buf *h, const char *url);
 
 static void problem(struct build *b, const char *file, unsigned line,
     const char *fmt, ...)
@@ -72,6 +70,120 @@ static void problem(struct build *b, const char *file, unsigned line,
 
 /* ---- writing a model ----------------------------------------------- */
 
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return s ? postcache_hash(h, s, strlen(s) + 1) :
+	    postcache_hash(h, "\1null", 5);
+}
+
+/* What an index shows of a post (a dated link, a card): its address,
+ * title, dates, read time, tags and summary, as one hash. */
+static uint64_t card_hash(const struct post *p)
+{
+	uint64_t h = postcache_hash(0, &p->read_time, sizeof p->read_time);
+	h = hash_str(h, p->slug);
+	h = hash_str(h, p->title);
+	h = hash_str(h, p->date);
+	h = hash_str(h, p->updated);
+	h = hash_str(h, p->summary);
+	for (size_t t = 0; t < p->ntags; t++) {
+		h = hash_str(h, p->tags[t].name);
+		h = hash_str(h, p->tags[t].path);
+	}
+	return h;
+}
+
+/* What a page listing posts[0..n) under title at path is made of. */
+static uint64_t list_key(const struct build *b, const char *path,
+    const char *title, struct post *const *posts, size_t n)
+{
+	const struct site *site = b->site;
+	uint64_t h = postcache_hash(0, &n, sizeof n);
+	h = postcache_hash(h, &b->g.host.port, sizeof b->g.host.port);
+	h = hash_str(h, b->g.host.host);
+	h = hash_str(h, path);
+	h = hash_str(h, title);
+	h = hash_str(h, site->lang);
+	for (size_t i = 0; i < n; i++)
+		h = postcache_hash(h, &b->cards[posts[i] - site->posts],
+		    sizeof h);
+	return h;
+}
+
+/* k, a page the next load may share, held by the site and served. */
+static void keep(struct build *b, struct kept_page *k, const char *head)
+{
+	struct site *site = b->own;
+	if (site->nkept == site->capkept) {
+		site->capkept = site->capkept ? site->capkept * 2 : 16;
+		site->kept = xrealloc(site->kept, site->capkept *
+		    sizeof *site->kept);
+	}
+	site->kept[site->nkept++] = k;
+	snapshot_add_borrowed(b->s, k->proto, k->path, head, k->body, k->len);
+}
+
+/* The previous load's page at path made of the same (key), or NULL. Its
+ * kept pages are sorted by key (at the end of its build), as a capsule
+ * with thousands of tags has thousands of feeds. */
+static struct kept_page *find_kept(const struct build *b, int proto,
+    const char *path, uint64_t key)
+{
+	const struct site *prev = b->prev;
+	size_t lo = 0, hi = prev ? prev->nkept : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (prev->kept[mid]->key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; prev && lo < prev->nkept && prev->kept[lo]->key == key; lo++)
+		if (prev->kept[lo]->proto == proto &&
+		    strcmp(prev->kept[lo]->path, path) == 0)
+			return prev->kept[lo];
+	return NULL;
+}
+
+static int cmp_kept(const void *a, const void *b)
+{
+	uint64_t x = (*(struct kept_page *const *)a)->key;
+	uint64_t y = (*(struct kept_page *const *)b)->key;
+	return (x > y) - (x < y);
+}
+
+/* Serves the previous load's pages at path on both protocols when both
+ * were made of the same (key); false when they must be made anew. */
+static bool reuse_both(struct build *b, const char *path, uint64_t key,
+    const char *lang)
+{
+	struct kept_page *gmi = find_kept(b, PROTO_GEMINI, path, key);
+	struct kept_page *menu = find_kept(b, PROTO_GOPHER, path, key);
+	if (!gmi || !menu)
+		return false;
+	char head[96];
+	snprintf(head, sizeof head, "20 text/gemini; lang=%s\r\n", lang);
+	postcache_kept_ref(gmi);
+	postcache_kept_ref(menu);
+	b->own->kept_reused += 2;
+	keep(b, gmi, head);
+	keep(b, menu, "");
+	return true;
+}
+
+/* While b->keeping, a page goes to the site's kept pages, for the next
+ * load to share. Only for pages whose menus link nowhere else: a shared
+ * page adds nothing to the "URL:" pages to make. */
+static void add_page(struct build *b, enum proto proto, const char *path,
+    const char *head, char *data, size_t len)
+{
+	if (b->keeping)
+		keep(b, postcache_kept_new(path, proto, b->keep_key, data, len),
+		    head);
+	else
+		snapshot_add(b->s, proto, path, head, data, len);
+}
+
 /* Writes pg where it is served: as gemtext at gmi, a Gopher menu at menu,
  * a Gopher text at text (each NULL when not served so); frees pg. */
 static void publish(struct build *b, struct model *pg, const char *gmi,
@@ -81,7 +193,7 @@ static void publish(struct build *b, struct model *pg, const char *gmi,
 	size_t len;
 
 	if (b->out) {
-		struct rendered *r = b->out;
+		struct post_render *r = b->out;
 		const char *paths[3] = {gmi, menu, text};
 		snprintf(r->head, sizeof r->head, "20 text/gemini; lang=%s\r\n",
 		    lang);
@@ -109,18 +221,18 @@ static void publish(struct build *b, struct model *pg, const char *gmi,
 		snprintf(head, sizeof head, "20 text/gemini; lang=%s\r\n", lang);
 		gemtext_write(pg, &out);
 		char *data = buf_take(&out, &len);
-		snapshot_add(b->s, PROTO_GEMINI, gmi, head, data, len);
+		add_page(b, PROTO_GEMINI, gmi, head, data, len);
 	}
 	if (menu) {
 		gophermenu_write(pg, &b->g, &out);
 		char *data = buf_take(&out, &len);
-		snapshot_add(b->s, PROTO_GOPHER, menu, "", data, len);
+		add_page(b, PROTO_GOPHER, menu, "", data, len);
 	}
 	if (text) {
 		gophertext_write(pg, &b->g, &out);
 		char *data = gopher_text_response(out.data, out.len, &len);
 		buf_free(&out);
-		snapshot_add(b->s, PROTO_GOPHER, text, "", data, len);
+		add_page(b, PROTO_GOPHER, text, "", data, len);
 	}
 	model_free(pg);
 }
@@ -129,12 +241,15 @@ static void publish(struct build *b, struct model *pg, const char *gmi,
 struct base {
 	const struct site *site;
 	const char *dir;
+	struct post_render *record;  /* a post's render: keeps each URL */
 };
 
 static enum link_to resolve(void *ctx, const char *url, char **target,
     const struct post **post)
 {
 	const struct base *base = ctx;
+	if (base->record)
+		postcache_render_link(base->record, url);
 	return site_link(base->site, base->dir, url, target, post);
 }
 
@@ -167,7 +282,7 @@ static void check_links(struct build *b, const struct model *pg, size_t from,
 static void markdown(struct build *b, struct model *pg, const char *dir,
     const char *md, size_t len, const struct source *src)
 {
-	struct base base = {b->site, dir};
+	struct base base = {b->site, dir, b->out};
 	struct link_resolver r = {resolve, &base};
 	size_t from = pg->nlinks;
 	markdown_blocks(pg, md, len, &r);
@@ -259,13 +374,21 @@ static void home(struct build *b)
 	publish(b, pg, "/", site->lang, "/", NULL);
 }
 
-static void all_posts(struct build *b)
+/* Every post, by year: shared with the previous load when no post it
+ * lists changed what an index shows of it. */
+static void all_posts(struct build *b, struct post *const *all)
 {
 	const struct site *site = b->site;
 	struct buf title = {0};
 	const char *year = "";
 
 	buf_printf(&title, "%s: all posts", site->title);
+	uint64_t key = list_key(b, "/posts/", title.data, all, site->nposts);
+	if (reuse_both(b, "/posts/", key, site->lang)) {
+		buf_free(&title);
+		snapshot_add_redirect(b->s, PROTO_GEMINI, "/posts", "/posts/");
+		return;
+	}
 	struct model *pg = model_new(title.data);
 	buf_free(&title);
 	for (size_t i = 0; i < site->nposts; i++) {
@@ -279,7 +402,10 @@ static void all_posts(struct build *b)
 		model_link(pg, LINK_POST, "", p->title, p, BLOCK_DATED);
 	}
 	model_link(pg, LINK_MENU, "/", "Home", NULL, BLOCK_BREAK);
+	b->keeping = true;
+	b->keep_key = key;
 	publish(b, pg, "/posts/", site->lang, "/posts/", NULL);
+	b->keeping = false;
 	snapshot_add_redirect(b->s, PROTO_GEMINI, "/posts", "/posts/");
 }
 
@@ -304,7 +430,9 @@ static void post_page(struct build *b, size_t i)
 	size_t from = pg->nblocks;
 	markdown(b, pg, "/posts/", p->body, p->body_len,
 	    &(struct source){p->file, p->body_line});
-	model_plain_text(pg, from, pg->nblocks, &b->texts[i]);
+	struct buf plain = {0};
+	model_plain_text(pg, from, pg->nblocks, &plain);
+	b->out->plain = buf_take(&plain, &b->out->plain_len);
 	model_end(pg);
 	for (size_t t = 0; t < p->ntags; t++) {
 		text.len = 0;
@@ -338,127 +466,237 @@ static void post_page(struct build *b, size_t i)
 	publish(b, pg, path, p->lang ? p->lang : site->lang, menu, txt);
 }
 
+/* What a post's pages were made of besides its file, as one hash: the
+ * config they name, the language, the post's tags as the site spells
+ * them, its neighbours, and what each link of its text (links[0..n), as
+ * written) names in this site and whether it is found. Equal for a post
+ * of a new site and its render from the last: the pages are the same. */
+static uint64_t post_context(const struct build *b, size_t i,
+    char *const *links, size_t n)
+{
+	const struct site *site = b->site;
+	const struct post *p = &site->posts[i];
+	unsigned ports[2] = {b->g.host.port, b->cfg->gemini_port};
+	uint64_t h = postcache_hash(p->source->hash, ports, sizeof ports);
+	h = hash_str(h, b->g.host.host);
+	h = hash_str(h, p->file);
+	h = hash_str(h, p->lang ? p->lang : site->lang);
+	for (size_t t = 0; t < p->ntags; t++) {
+		h = hash_str(h, p->tags[t].name);
+		h = hash_str(h, p->tags[t].path);
+	}
+	const struct post *near[2] = {i + 1 < site->nposts ?
+	    &site->posts[i + 1] : NULL, i > 0 ? &site->posts[i - 1] : NULL};
+	for (int k = 0; k < 2; k++) {
+		h = hash_str(h, near[k] ? near[k]->slug : NULL);
+		h = hash_str(h, near[k] ? near[k]->title : NULL);
+	}
+	for (size_t k = 0; k < n; k++) {
+		char *target = NULL;
+		const struct post *to = NULL;
+		enum link_to kind = site_link(site, "/posts/", links[k], &target,
+		    &to);
+		const char *where = target ? target : links[k];
+		unsigned facts[2] = {kind, site_link_found(site, kind, where)};
+		h = postcache_hash(h, facts, sizeof facts);
+		h = hash_str(h, where);
+		h = hash_str(h, to ? to->slug : NULL);
+		h = hash_str(h, to ? to->title : NULL);
+		h = hash_str(h, to ? to->date : NULL);
+		free(target);
+	}
+	return h;
+}
+
 /* The posts' pages are most of a load's work and depend only on the site,
- * which no one changes while they are built: threads take posts in turn. */
+ * which no one changes while they are built: threads take posts in turn.
+ * A post whose file and context are those of its render in the site
+ * served now keeps that render. */
 struct render_pool {
 	struct build *b;
-	struct rendered *out;
-	atomic_size_t next;
+	struct post *posts;        /* the site's, to hold their renders */
+	atomic_size_t next, reused;
 };
+
+static void render_post(struct render_pool *pool, struct build *mine,
+    size_t i)
+{
+	struct build *b = pool->b;
+	struct post *p = &pool->posts[i];
+	const struct post *old = b->prev ?
+	    site_find_post_file(b->prev, p->file) : NULL;
+	struct post_render *was = old ? old->render : NULL;
+	if (was && was->source_hash == p->source->hash &&
+	    was->context == post_context(b, i, was->links, was->nlinks)) {
+		postcache_render_ref(was);
+		p->render = was;
+		atomic_fetch_add(&pool->reused, 1);
+		return;
+	}
+	struct post_render *r = postcache_render_new();
+	struct buf said = {0};
+	struct url_list urls = {0};
+	mine->out = r;
+	mine->problems = 0;
+	mine->g.urls = &urls;
+	log_capture(&said);
+	post_page(mine, i);
+	log_capture(NULL);
+	r->problems = mine->problems;
+	if (said.len)
+		r->said = buf_take(&said, &r->said_len);
+	r->urls = urls.urls;
+	r->nurls = urls.n;
+	r->url_pages = xcalloc(urls.n ? urls.n : 1, sizeof *r->url_pages);
+	r->url_page_len = xcalloc(urls.n ? urls.n : 1,
+	    sizeof *r->url_page_len);
+	for (size_t k = 0; k < urls.n; k++) {
+		struct buf h = {0};
+		url_html(&h, urls.urls[k]);
+		r->url_pages[k] = buf_take(&h, &r->url_page_len[k]);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct buf e = {0};
+		feed_entry(&e, p, &b->entry[k]);
+		r->feed[k] = buf_take(&e, &r->feed_len[k]);
+	}
+	r->feed_hash = postcache_hash(postcache_hash(0, r->feed[0],
+	    r->feed_len[0]), r->feed[1], r->feed_len[1]);
+	r->source_hash = p->source->hash;
+	r->context = post_context(b, i, r->links, r->nlinks);
+	p->render = r;
+}
 
 static void *render_posts(void *arg)
 {
 	struct render_pool *pool = arg;
 	struct build mine = *pool->b;
-	struct url_list urls = {0};
 	size_t n = pool->b->site->nposts, i;
-	mine.g.urls = &urls;
-	while ((i = atomic_fetch_add(&pool->next, POSTS_PER_GRAB)) < n) {
-		for (size_t end = i + POSTS_PER_GRAB; i < n && i < end; i++) {
-			struct rendered *r = &pool->out[i];
-			mine.out = r;
-			mine.problems = 0;
-			log_capture(&r->said);
-			post_page(&mine, i);
-			log_capture(NULL);
-			r->problems = mine.problems;
-		}
-	}
-	/* "URL:" pages are made once per distinct URL, in sorted order:
-	 * which thread saw a URL first does not matter. */
-	mine.out = NULL;
-	pthread_mutex_lock(&pool_lock);
-	struct url_list *all = pool->b->g.urls;
-	for (size_t k = 0; k < urls.n; k++) {
-		if (all->n == all->cap) {
-			all->cap = all->cap ? all->cap * 2 : 64;
-			all->urls = xrealloc(all->urls, all->cap * sizeof *all->urls);
-		}
-		all->urls[all->n++] = urls.urls[k];
-	}
-	pthread_mutex_unlock(&pool_lock);
-	free(urls.urls);
+	while ((i = atomic_fetch_add(&pool->next, POSTS_PER_GRAB)) < n)
+		for (size_t end = i + POSTS_PER_GRAB; i < n && i < end; i++)
+			render_post(pool, &mine, i);
 	return NULL;
 }
 
-/* Threads for a load: one per core (POLLUX_LOAD_THREADS, for the test
- * that a parallel load equals a sequential one, may say otherwise). */
-static unsigned load_threads(size_t nposts)
+static void post_pages(struct build *b, struct site *site)
 {
-	const char *env = getenv("POLLUX_LOAD_THREADS");
-	long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	if (n > LOAD_THREADS_MAX)
-		n = LOAD_THREADS_MAX;
-	if ((size_t)n > nposts / POSTS_PER_GRAB + 1)
-		n = (long)(nposts / POSTS_PER_GRAB + 1);
-	return (unsigned)n;
-}
-
-static void post_pages(struct build *b)
-{
-	size_t n = b->site->nposts;
-	struct render_pool pool = {b, xcalloc(n ? n : 1, sizeof *pool.out), 0};
-	unsigned nthreads = load_threads(n), started = 0;
-	pthread_t tid[LOAD_THREADS_MAX];
-	/* This thread renders too; a thread that cannot start is no loss. */
-	for (unsigned t = 1; t < nthreads; t++)
-		if (pthread_create(&tid[started], NULL, render_posts, &pool) == 0)
-			started++;
-	render_posts(&pool);
-	for (unsigned t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
+	size_t n = site->nposts;
+	struct render_pool pool = {b, site->posts, 0, 0};
+	pool_run(pool_threads(n, POSTS_PER_GRAB), render_posts, &pool);
+	site->posts_reused = atomic_load(&pool.reused);
+	site->posts_rendered = n - site->posts_reused;
 	for (size_t i = 0; i < n; i++) {
-		struct rendered *r = &pool.out[i];
-		log_problem_lines(r->said.data, r->said.len);
-		buf_free(&r->said);
+		const struct post_render *r = site->posts[i].render;
+		log_problem_lines(r->said, r->said_len);
 		b->problems += r->problems;
+		/* Borrowed: the site holds the render as long as the
+		 * snapshot lives. */
 		if (r->path[0])
-			snapshot_add(b->s, PROTO_GEMINI, r->path[0], r->head,
-			    r->body[0], r->len[0]);
+			snapshot_add_borrowed(b->s, PROTO_GEMINI, r->path[0],
+			    r->head, r->body[0], r->len[0]);
 		for (int k = 1; k < 3; k++)
 			if (r->path[k])
-				snapshot_add(b->s, PROTO_GOPHER, r->path[k], "",
+				snapshot_add_borrowed(b->s, PROTO_GOPHER, r->path[k], "",
 				    r->body[k], r->len[k]);
-		for (int k = 0; k < 3; k++)
-			free(r->path[k]);
 	}
-	free(pool.out);
+}
+
+/* Where a post's feed entry points on each protocol; the feeds' own
+ * URLs are filled in by feed(). */
+static void entry_urls(struct build *b)
+{
+	const char *host = b->cfg->hostnames[0];
+	struct buf prefix = {0};
+	buf_printf(&prefix, "%s/posts/", b->gemini_base);
+	b->entry_prefix[PROTO_GEMINI] = buf_take(&prefix, NULL);
+	buf_printf(&prefix, "gopher://%s:%u/0/posts/", host, b->g.host.port);
+	b->entry_prefix[PROTO_GOPHER] = buf_take(&prefix, NULL);
+	/* A menu has no registered type; Gopher+ names it so. */
+	b->entry[PROTO_GEMINI] = (struct feed_urls){NULL, NULL, "text/gemini",
+	    b->entry_prefix[PROTO_GEMINI], ".gmi", "text/gemini",
+	    b->icon[PROTO_GEMINI], host};
+	b->entry[PROTO_GOPHER] = (struct feed_urls){NULL, NULL,
+	    "application/gopher-menu", b->entry_prefix[PROTO_GOPHER], ".txt",
+	    "text/plain", b->icon[PROTO_GOPHER], host};
+}
+
+static const char *kept_entry(const struct post *p, void *ctx, size_t *len)
+{
+	int proto = *(const int *)ctx;
+	*len = p->render->feed_len[proto];
+	return p->render->feed[proto];
+}
+
+/* What a feed is made of, as one hash: its URLs, title, the site's
+ * language, description and author, and its entries. */
+static uint64_t feed_key(const struct build *b, const char *path,
+    const char *title, const struct feed_urls *u, struct post *const *posts,
+    size_t n)
+{
+	const struct site *site = b->site;
+	const char *parts[] = {path, title, u->self, u->alternate,
+	    u->alternate_type, u->post_prefix, u->post_suffix, u->post_type,
+	    u->icon, u->host, site->lang, site->description,
+	    site->author ? site->author : site->title};
+	uint64_t h = postcache_hash(0, &n, sizeof n);
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		h = hash_str(h, parts[i]);
+	for (size_t i = 0; i < n; i++)
+		h = postcache_hash(h, &posts[i]->render->feed_hash, sizeof h);
+	return h;
+}
+
+/* One feed on one protocol: the previous load's bytes when they were
+ * made of the same, else written (its entries copied from the posts'
+ * renders); either way held by the site. */
+static void feed_page(struct build *b, int proto, const char *path,
+    const char *head, const char *title, const struct feed_urls *u,
+    struct post *const *posts, size_t n)
+{
+	uint64_t key = feed_key(b, path, title, u, posts, n);
+	struct kept_page *k = find_kept(b, proto, path, key);
+	if (k) {
+		postcache_kept_ref(k);
+		b->own->kept_reused++;
+	} else {
+		struct buf out = {0};
+		size_t len;
+		feed_atom(&out, b->site, title, posts, n, u, kept_entry, &proto);
+		char *data = buf_take(&out, &len);
+		k = postcache_kept_new(path, proto, key, data, len);
+	}
+	keep(b, k, head);
 }
 
 static void feed(struct build *b, const char *path, const char *title,
     const char *alternate, struct post *const *posts, size_t n)
 {
 	/* Absolute URLs: a feed is read out of context. */
-	struct buf self = {0}, alt = {0}, prefix = {0}, out = {0};
+	struct buf self = {0}, alt = {0};
 	const char *host = b->cfg->hostnames[0];
 	unsigned gport = b->g.host.port;
-	size_t len;
+	/* The newest posts only: a feed is polled, and every poll fetches it
+	 * whole, so a capsule of years of posts must not send them all. */
+	if (b->site->feed_entries && n > b->site->feed_entries)
+		n = b->site->feed_entries;
 
 	buf_printf(&self, "%s%s", b->gemini_base, path);
 	buf_printf(&alt, "%s%s", b->gemini_base, alternate);
-	buf_printf(&prefix, "%s/posts/", b->gemini_base);
-	struct feed_urls gem = {self.data, alt.data, "text/gemini", prefix.data,
-	    ".gmi", "text/gemini", b->icon[PROTO_GEMINI], host};
-	feed_atom(&out, b->site, title, posts, n, &gem);
-	char *data = buf_take(&out, &len);
-	snapshot_add(b->s, PROTO_GEMINI, path, "20 application/atom+xml\r\n",
-	    data, len);
+	struct feed_urls u = b->entry[PROTO_GEMINI];
+	u.self = self.data;
+	u.alternate = alt.data;
+	feed_page(b, PROTO_GEMINI, path, "20 application/atom+xml\r\n", title,
+	    &u, posts, n);
 
-	self.len = alt.len = prefix.len = 0;
+	self.len = alt.len = 0;
 	buf_printf(&self, "gopher://%s:%u/0%s", host, gport, path);
 	buf_printf(&alt, "gopher://%s:%u/1%s", host, gport, alternate);
-	buf_printf(&prefix, "gopher://%s:%u/0/posts/", host, gport);
-	/* A menu has no registered type; Gopher+ names it so. */
-	struct feed_urls gopher = {self.data, alt.data, "application/gopher-menu",
-	    prefix.data, ".txt", "text/plain", b->icon[PROTO_GOPHER], host};
-	feed_atom(&out, b->site, title, posts, n, &gopher);
-	data = buf_take(&out, &len);
-	snapshot_add(b->s, PROTO_GOPHER, path, "", data, len);
+	u = b->entry[PROTO_GOPHER];
+	u.self = self.data;
+	u.alternate = alt.data;
+	feed_page(b, PROTO_GOPHER, path, "", title, &u, posts, n);
 	buf_free(&self);
 	buf_free(&alt);
-	buf_free(&prefix);
 }
 
 static void tags(struct build *b)
@@ -486,16 +724,26 @@ static void tags(struct build *b)
 		const struct tag *t = &site->tags[i];
 		text.len = 0;
 		buf_printf(&text, "%s: posts tagged %s", site->title, t->name);
-		pg = model_new(text.data);
-		for (size_t k = 0; k < t->nposts; k++)
-			model_link(pg, LINK_POST, "", t->posts[k]->title, t->posts[k],
-			    BLOCK_CARD);
-		snprintf(path, sizeof path, "/tags/%s/atom.xml", t->path);
-		model_link(pg, LINK_FEED, path, "Atom feed of this tag", NULL, 0);
-		model_link(pg, LINK_MENU, "/tags/", "All tags", NULL, 0);
-		model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
 		snprintf(path, sizeof path, "/tags/%s/", t->path);
-		publish(b, pg, path, site->lang, path, NULL);
+		/* Its cards, shared with the previous load when none of its
+		 * posts changed what a card shows. */
+		uint64_t key = list_key(b, path, text.data, t->posts, t->nposts);
+		if (!reuse_both(b, path, key, site->lang)) {
+			pg = model_new(text.data);
+			for (size_t k = 0; k < t->nposts; k++)
+				model_link(pg, LINK_POST, "", t->posts[k]->title,
+				    t->posts[k], BLOCK_CARD);
+			snprintf(path, sizeof path, "/tags/%s/atom.xml", t->path);
+			model_link(pg, LINK_FEED, path, "Atom feed of this tag", NULL,
+			    0);
+			model_link(pg, LINK_MENU, "/tags/", "All tags", NULL, 0);
+			model_link(pg, LINK_MENU, "/", "Home", NULL, 0);
+			snprintf(path, sizeof path, "/tags/%s/", t->path);
+			b->keeping = true;
+			b->keep_key = key;
+			publish(b, pg, path, site->lang, path, NULL);
+			b->keeping = false;
+		}
 		char noslash[160];
 		snprintf(noslash, sizeof noslash, "/tags/%s", t->path);
 		snapshot_add_redirect(b->s, PROTO_GEMINI, noslash, path);
@@ -514,7 +762,7 @@ static void gmi_menu(struct build *b, const char *selector,
     const struct static_file *f, bool check)
 {
 	char *dir = folder_of(f->path);
-	struct base base = {b->site, dir};
+	struct base base = {b->site, dir, NULL};
 	struct link_resolver r = {resolve, &base};
 	struct model *pg = model_new(NULL);
 	gemtext_blocks(pg, f->data, f->len, &r);
@@ -619,46 +867,79 @@ static void html_text_escaped(struct buf *out, const char *s)
 /* The answer to a "URL:" selector, the convention gophernicus and
  * pygopherd follow: a small HTML page that links to the URL (and sends a
  * web browser there). Only URLs the menus link to have one. */
-static void url_page(struct build *b, const char *url)
+static void url_html(struct buf *h, const char *url)
 {
-	struct buf h = {0}, sel = {0};
 	bool web = strncmp(url, "http://", 7) == 0 ||
 	    strncmp(url, "https://", 8) == 0;
-	size_t len;
 
-	buf_puts(&h, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+	buf_puts(h, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<title>");
-	html_text_escaped(&h, url);
-	buf_puts(&h, "</title>\n");
+	html_text_escaped(h, url);
+	buf_puts(h, "</title>\n");
 	if (web) {
-		buf_puts(&h, "<meta http-equiv=\"refresh\" content=\"2; url=");
-		html_text_escaped(&h, url);
-		buf_puts(&h, "\">\n");
+		buf_puts(h, "<meta http-equiv=\"refresh\" content=\"2; url=");
+		html_text_escaped(h, url);
+		buf_puts(h, "\">\n");
 	}
-	buf_puts(&h, "</head>\n<body>\n<p>This link leaves Gopher for <a href=\"");
-	html_text_escaped(&h, url);
-	buf_puts(&h, "\">");
-	html_text_escaped(&h, url);
-	buf_puts(&h, "</a>.</p>\n</body>\n</html>\n");
-	buf_printf(&sel, "URL:%s", url);
-	char *data = buf_take(&h, &len);
-	snapshot_add(b->s, PROTO_GOPHER, sel.data, "", data, len);
-	buf_free(&sel);
+	buf_puts(h, "</head>\n<body>\n<p>This link leaves Gopher for <a href=\"");
+	html_text_escaped(h, url);
+	buf_puts(h, "\">");
+	html_text_escaped(h, url);
+	buf_puts(h, "</a>.</p>\n</body>\n</html>\n");
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A URL a menu links to, and its page when a post's render has it. */
+struct url_ref {
+	const char *url;
+	const char *page;
+	size_t len;
+};
+
+static int cmp_url_ref(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct url_ref *)a)->url,
+	    ((const struct url_ref *)b)->url);
 }
 
+/* Once per URL, whichever pages link to it, in sorted order; the pages
+ * the posts' renders keep are served as they are. */
 static void url_pages(struct build *b)
 {
-	struct url_list *u = &b->urls;
-	if (u->n)
-		qsort(u->urls, u->n, sizeof *u->urls, cmp_str);
-	for (size_t i = 0; i < u->n; i++)
-		if (i == 0 || strcmp(u->urls[i], u->urls[i - 1]) != 0)
-			url_page(b, u->urls[i]);
+	const struct site *site = b->site;
+	size_t n = b->urls.n;
+	for (size_t i = 0; i < site->nposts; i++)
+		n += site->posts[i].render->nurls;
+	struct url_ref *all = xcalloc(n ? n : 1, sizeof *all), *at = all;
+	for (size_t i = 0; i < b->urls.n; i++)
+		*at++ = (struct url_ref){b->urls.urls[i], NULL, 0};
+	for (size_t i = 0; i < site->nposts; i++) {
+		const struct post_render *r = site->posts[i].render;
+		for (size_t k = 0; k < r->nurls; k++)
+			*at++ = (struct url_ref){r->urls[k], r->url_pages[k],
+			    r->url_page_len[k]};
+	}
+	/* Equal URLs have equal pages: which one sorts first is no matter. */
+	if (n)
+		qsort(all, n, sizeof *all, cmp_url_ref);
+	struct buf sel = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(all[i].url, all[i - 1].url) == 0)
+			continue;
+		sel.len = 0;
+		buf_printf(&sel, "URL:%s", all[i].url);
+		if (all[i].page) {
+			snapshot_add_borrowed(b->s, PROTO_GOPHER, sel.data, "",
+			    all[i].page, all[i].len);
+		} else {
+			struct buf h = {0};
+			size_t len;
+			url_html(&h, all[i].url);
+			char *data = buf_take(&h, &len);
+			snapshot_add(b->s, PROTO_GOPHER, sel.data, "", data, len);
+		}
+	}
+	buf_free(&sel);
+	free(all);
 }
 
 /* Gemini's robots.txt companion spec: indexers and archivers welcome; web
@@ -814,7 +1095,26 @@ static void moved(struct build *b)
 }
 
 /* The index of every post's title, tags, summary and text. */
-static void search_index(struct build *b)
+/* The index is built beside the pages that follow the posts' (tags,
+ * feeds, the author's pages), which read the same finished site and
+ * write only the snapshot, which the index does not read. */
+struct search_job {
+	struct search_doc *docs;
+	const char **names;
+	size_t n;
+	struct search_index *idx;
+	pthread_t tid;
+	bool started;
+};
+
+static void *search_run(void *arg)
+{
+	struct search_job *job = arg;
+	job->idx = search_index_build(job->docs, job->n);
+	return NULL;
+}
+
+static void search_start(struct build *b, struct search_job *job)
 {
 	const struct site *site = b->site;
 	struct search_doc *docs = xcalloc(site->nposts ? site->nposts : 1,
@@ -828,22 +1128,37 @@ static void search_index(struct build *b)
 		const struct post *p = &site->posts[i];
 		for (size_t t = 0; t < p->ntags; t++)
 			at[t] = p->tags[t].name;
+		/* The render's text, kept: a post not rendered again is not
+		 * walked again either. */
+		const struct post_render *r = p->render;
 		docs[i] = (struct search_doc){p->title, at, p->ntags, p->summary,
-		    b->texts[i].data ? b->texts[i].data : "", b->texts[i].len};
+		    r->plain ? r->plain : "", r->plain_len};
 		at += p->ntags;
 	}
-	snapshot_set_search(b->s, search_index_build(docs, site->nposts));
-	for (size_t i = 0; i < site->nposts; i++)
-		buf_free(&b->texts[i]);
-	free(b->texts);
-	free(names);
-	free(docs);
+	job->docs = docs;
+	job->names = names;
+	job->n = site->nposts;
+	job->idx = NULL;
+	/* A thread that cannot start is no loss: it is built here. */
+	job->started = pthread_create(&job->tid, NULL, search_run, job) == 0;
+	if (!job->started)
+		search_run(job);
 }
 
-unsigned pages_build(struct snapshot *s, const struct site *site,
-    const struct config *cfg)
+static void search_finish(struct build *b, struct search_job *job)
 {
-	struct build b = {.s = s, .site = site, .cfg = cfg};
+	if (job->started)
+		pthread_join(job->tid, NULL);
+	snapshot_set_search(b->s, job->idx);
+	free(job->names);
+	free(job->docs);
+}
+
+unsigned pages_build(struct snapshot *s, struct site *site,
+    const struct site *prev, const struct config *cfg)
+{
+	struct build b = {.s = s, .site = site, .own = site, .prev = prev,
+	    .cfg = cfg};
 	b.g = (struct gopher_out){{cfg->hostnames[0],
 	    config_gopher_public_port(cfg)}, &b.urls};
 	struct buf base = {0};
@@ -852,18 +1167,24 @@ unsigned pages_build(struct snapshot *s, const struct site *site,
 		buf_printf(&base, ":%u", cfg->gemini_port);
 	b.gemini_base = buf_take(&base, NULL);
 	feed_icon(&b);
+	entry_urls(&b);
+
+	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);
+	b.cards = xcalloc(site->nposts ? site->nposts : 1, sizeof *b.cards);
+	for (size_t i = 0; i < site->nposts; i++) {
+		all[i] = &site->posts[i];
+		b.cards[i] = card_hash(&site->posts[i]);
+	}
 
 	home(&b);
-	all_posts(&b);
-	b.texts = xcalloc(site->nposts ? site->nposts : 1, sizeof *b.texts);
-	post_pages(&b);
-	search_index(&b);
+	all_posts(&b, all);
+	post_pages(&b, site);
+	struct search_job search;
+	search_start(&b, &search);
 	tags(&b);
-	struct post **all = xcalloc(site->nposts ? site->nposts : 1, sizeof *all);
-	for (size_t i = 0; i < site->nposts; i++)
-		all[i] = &site->posts[i];
 	feed(&b, "/atom.xml", site->title, "/", all, site->nposts);
 	free(all);
+	free(b.cards);
 	author_pages(&b);
 	folders(&b);
 	snapshot_add_borrowed(s, PROTO_GEMINI, "/robots.txt",
@@ -871,11 +1192,16 @@ unsigned pages_build(struct snapshot *s, const struct site *site,
 	caps(&b);
 	static_files(&b);
 	url_pages(&b);
+	search_finish(&b, &search);
 	moved(&b);
+	if (site->nkept)
+		qsort(site->kept, site->nkept, sizeof *site->kept, cmp_kept);
 	url_list_free(&b.urls);
 	free(b.gemini_base);
 	free(b.icon[PROTO_GEMINI]);
 	free(b.icon[PROTO_GOPHER]);
+	free(b.entry_prefix[PROTO_GEMINI]);
+	free(b.entry_prefix[PROTO_GOPHER]);
 	return b.problems;
 }
 

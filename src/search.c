@@ -1,17 +1,17 @@
 /* search.c - the search index: every post's words, folded (lower case,
  * accents off, a few Latin ligatures spelled out), with the posts each
  * appears in; a query is a few binary searches and a merge of posting lists. */
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pollux/pool.h"
 #include "pollux/search.h"
 #include "pollux/util.h"
 
 #define WORD_MAX 64              /* longer words are cut (and still found) */
 #define PREFIX_WORDS_MAX 20000   /* vocabulary words one query word expands to */
-#define SEARCH_BUILD_PARTS 8     /* threads that index a load's posts */
 #define SEARCH_DOCS_PER_PART 256 /* fewer docs are not worth a thread */
 
 enum { FIELD_TEXT = 0, FIELD_HEADING = 1 };
@@ -421,7 +421,7 @@ static struct search_index *merge_parts(struct search_index **part,
     size_t nparts)
 {
 	struct search_index *idx = xcalloc(1, sizeof *idx);
-	size_t words = 0, postings = 0, pos[SEARCH_BUILD_PARTS] = {0};
+	size_t words = 0, postings = 0, pos[POOL_THREADS_MAX] = {0};
 	for (size_t k = 0; k < nparts; k++) {
 		words += part[k]->nwords;
 		postings += part[k]->first[part[k]->nwords];
@@ -465,16 +465,22 @@ static struct search_index *merge_parts(struct search_index **part,
 	return idx;
 }
 
-struct part_job {
+/* Runs of docs, indexed by whichever thread takes each next. */
+struct parts {
 	const struct search_doc *docs;
-	size_t from, to;
-	struct search_index *idx;
+	size_t ndocs;
+	unsigned nparts;
+	atomic_uint next;
+	struct search_index *part[POOL_THREADS_MAX];
 };
 
-static void *build_job(void *arg)
+static void *build_parts(void *arg)
 {
-	struct part_job *job = arg;
-	job->idx = build_part(job->docs, job->from, job->to);
+	struct parts *p = arg;
+	unsigned k;
+	while ((k = atomic_fetch_add(&p->next, 1)) < p->nparts)
+		p->part[k] = build_part(p->docs, p->ndocs * k / p->nparts,
+		    p->ndocs * (k + 1) / p->nparts);
 	return NULL;
 }
 
@@ -483,32 +489,12 @@ struct search_index *search_index_build(const struct search_doc *docs,
 {
 	/* Words are most of the work and every doc's are its own: runs of
 	 * docs are indexed on threads of their own, then merged. */
-	unsigned nparts = parallel_threads(n, SEARCH_DOCS_PER_PART);
-	if (nparts > SEARCH_BUILD_PARTS)
-		nparts = SEARCH_BUILD_PARTS;
-	if (nparts <= 1)
+	struct parts p = {docs, n, pool_threads(n, SEARCH_DOCS_PER_PART), 0,
+	    {NULL}};
+	if (p.nparts <= 1)
 		return build_part(docs, 0, n);
-	struct part_job job[SEARCH_BUILD_PARTS];
-	pthread_t tid[SEARCH_BUILD_PARTS];
-	bool started[SEARCH_BUILD_PARTS] = {false};
-	struct search_index *part[SEARCH_BUILD_PARTS];
-	for (unsigned k = 0; k < nparts; k++)
-		job[k] = (struct part_job){docs, n * k / nparts,
-		    n * (k + 1) / nparts, NULL};
-	/* This thread takes the first run; a thread that cannot start is
-	 * no loss: its run is indexed here afterwards. */
-	for (unsigned k = 1; k < nparts; k++)
-		started[k] = pthread_create(&tid[k], NULL, build_job,
-		    &job[k]) == 0;
-	build_job(&job[0]);
-	for (unsigned k = 0; k < nparts; k++) {
-		if (k && started[k])
-			pthread_join(tid[k], NULL);
-		else if (k)
-			build_job(&job[k]);
-		part[k] = job[k].idx;
-	}
-	return merge_parts(part, nparts);
+	pool_run(p.nparts, build_parts, &p);
+	return merge_parts(p.part, p.nparts);
 }
 
 void search_index_free(struct search_index *idx)

@@ -187,7 +187,7 @@ struct snapshot *snapshot_build(const struct config *cfg,
 	if (!site)
 		return NULL;
 	struct snapshot *s = snapshot_new(site);
-	site->problems += pages_build(s, site, cfg);
+	site->problems += pages_build(s, site, prev, cfg);
 	snapshot_seal(s);
 	return s;
 }

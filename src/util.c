@@ -232,16 +232,3 @@ fail:;
 	errno = saved;
 	return NULL;
 }
-
-unsigned parallel_threads(size_t units, size_t min_each)
-{
-	const char *env = getenv("POLLUX_LOAD_THREADS");
-	long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
-	if (n > 8)
-		n = 8;
-	if (min_each && (size_t)n > units / min_each + 1)
-		n = (long)(units / min_each + 1);
-	return (unsigned)n;
-}

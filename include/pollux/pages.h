@@ -12,10 +12,13 @@
 
 /* Adds every Gemini and Gopher response of site to s, and the answers
  * of the paths that moved. Returns the number of problems it reported
- * (FILE:LINE, on stderr): a moved path that names a served page or a
- * redirect to nothing. */
-unsigned pages_build(struct snapshot *s, const struct site *site,
-    const struct config *cfg);
+ * (FILE:LINE, on stderr): links to nothing, a moved path that names a
+ * served page or a redirect to nothing. Each post of site is given its
+ * render (pages, plain text, reports), shared from prev's (the site
+ * served now, or NULL) when made of the same file in the same context;
+ * site's posts_rendered and posts_reused count which. */
+unsigned pages_build(struct snapshot *s, struct site *site,
+    const struct site *prev, const struct config *cfg);
 
 /* The results of a search (query[0..len), percent-encoded for Gemini,
  * raw for Gopher) as a gemtext page or a Gopher menu, appended to out:

@@ -21,9 +21,13 @@ struct post_alias {
 	unsigned line;
 };
 
+struct post_source;
+struct post_render;
+
 struct post {
 	char *file;        /* path relative to the capsule, for messages */
-	char *text;        /* the whole file, NUL-terminated; owned */
+	char *text;        /* the whole file, NUL-terminated; owned. NULL in
+	                      a loaded site's posts, whose file is source's */
 	size_t text_len;
 
 	/* From the front matter; every string is owned (malloc'd). */
@@ -49,6 +53,12 @@ struct post {
 	const char *body;
 	size_t body_len;
 	unsigned body_line; /* 1-based line of the file where body starts */
+
+	/* In a loaded site, references it holds (see postcache.h; released
+	 * by site_free, not post_clear): the file read, and the pages made
+	 * of it, which the next load may share. */
+	struct post_source *source;
+	struct post_render *render;
 };
 
 struct fm_error {
@@ -88,5 +98,8 @@ bool path_segment_safe(const char *s);
 
 /* Frees every owned field and zeroes p. */
 void post_clear(struct post *p);
+/* Fills dst with a copy of every owned field of src but text (NULL):
+ * body still points into src's text. source and render are not copied. */
+void post_copy(struct post *dst, const struct post *src);
 
 #endif

@@ -7,6 +7,8 @@
 
 #include "post.h"
 
+struct kept_page;
+
 struct tag {
 	char *name;            /* as shown: the spelling of the oldest post
 	                          that has the tag ("C++") */
@@ -57,6 +59,14 @@ struct site {
 
 	unsigned problems;     /* reported and skipped items */
 	unsigned drafts;       /* drafts seen and withheld */
+	/* How much of the previous load this one could keep, for the log:
+	 * post files read again (changed, or no previous load), posts whose
+	 * pages were rendered, and posts whose pages were shared. */
+	size_t posts_reread, posts_rendered, posts_reused;
+	/* Generated pages (feeds) the next load may share; held here. */
+	struct kept_page **kept;
+	size_t nkept, capkept;
+	size_t kept_reused;    /* of those, shared with the previous load */
 	char **notes;          /* "FILE:LINE: ..." lines for --check that are
 	                          no problem (two spellings of one tag) */
 	size_t nnotes;
@@ -79,6 +89,10 @@ void site_free(struct site *s);
  * "./other.md", "/posts/other.md", "2026-01-02-other.md", or a slug.
  * Returns NULL when no post matches. */
 const struct post *site_find_post_link(const struct site *s, const char *url);
+
+/* The published post read from file ("posts/a.md"), or NULL. */
+const struct post *site_find_post_file(const struct site *s,
+    const char *file);
 
 /* The redirect whose from is path, or NULL. */
 const struct redirect *site_find_redirect(const struct site *s,

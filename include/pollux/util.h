@@ -58,10 +58,4 @@ int open_private(const char *path, const char *what);
  * not a regular file). */
 char *read_file(const char *path, int flags, size_t max, size_t *len);
 
-/* Threads for work that a load splits in units: one per core, at most 8,
- * and no more than one per min_each units. POLLUX_LOAD_THREADS, for the
- * tests that compare a parallel load with a sequential one, may say
- * otherwise. Always at least 1. */
-unsigned parallel_threads(size_t units, size_t min_each);
-
 #endif

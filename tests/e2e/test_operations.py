@@ -107,6 +107,22 @@ class Reload(unittest.TestCase):
         self.assertEqual(stats["connections"], 0, stats)
         self.assertEqual(stats["held"], 0, stats)
 
+    def test_an_edit_renders_one_post_again(self):
+        # The body of one post: a reload reads that file again and renders
+        # that post alone; the other two keep the pages they had.
+        path = os.path.join(self.capsule, "posts", "2025-08-01-payments.md")
+        write(path, "---\ntitle: \"Payments post\"\nsummary: \"About "
+              "payments.\"\ndate: 2025-08-01\ntags: [django, payments]\n"
+              "---\nSee [radar](2026-03-28-radar.md), edited.\n")
+        self.assertTrue(wait_for(lambda: b"edited" in gemini(
+            self.srv.gemini_port,
+            "gemini://localhost/posts/payments.gmi\r\n")[0]), self.srv.stderr())
+        # (How many files it read again depends on the clock: one written
+        # less than a second before it was read is read again.)
+        self.assertTrue(wait_for(lambda: "reloaded: 3 posts (1 re-rendered, "
+                                 "2 reused;" in self.srv.stderr()),
+                        self.srv.stderr())
+
     def test_sighup_and_broken_post(self):
         write(os.path.join(self.capsule, "posts", "broken.md"),
               "---\ntitle: Broken\ndate: 2026-02-30\n---\n")
