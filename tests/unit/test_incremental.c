@@ -213,6 +213,13 @@ static void test_reload_equals_fresh_load(void **state)
 	put("site.yaml", "title: Changed\nlanguage: fr\n");
 	s = reload(&cur, "site language");
 	assert_int_equal(s->posts_rendered, s->nposts);
+	/* Shorter feeds: no post's page changes, every feed does. */
+	put("site.yaml", "title: Changed\nlanguage: fr\nfeed_entries: 3\n");
+	s = reload(&cur, "feed entries");
+	assert_int_equal(s->posts_rendered, 0);
+	put("site.yaml", "title: Changed\nlanguage: fr\nfeed_entries: all\n");
+	s = reload(&cur, "every entry");
+	assert_int_equal(s->posts_rendered, 0);
 
 	/* The broken post is fixed, then broken again: reported each time
 	 * it is (the comparison counts the problems). */
