@@ -430,9 +430,16 @@ static void post_page(struct build *b, size_t i)
 	size_t from = pg->nblocks;
 	markdown(b, pg, "/posts/", p->body, p->body_len,
 	    &(struct source){p->file, p->body_line});
+	/* Its words for the index, taken now: the text is not kept. */
 	struct buf plain = {0};
 	model_plain_text(pg, from, pg->nblocks, &plain);
-	b->out->plain = buf_take(&plain, &b->out->plain_len);
+	const char **tags = xcalloc(p->ntags ? p->ntags : 1, sizeof *tags);
+	for (size_t t = 0; t < p->ntags; t++)
+		tags[t] = p->tags[t].name;
+	b->out->terms = search_terms_new(&(struct search_doc){p->title, tags,
+	    p->ntags, p->summary, plain.data ? plain.data : "", plain.len});
+	free(tags);
+	buf_free(&plain);
 	model_end(pg);
 	for (size_t t = 0; t < p->ntags; t++) {
 		text.len = 0;
@@ -1099,8 +1106,7 @@ static void moved(struct build *b)
  * feeds, the author's pages), which read the same finished site and
  * write only the snapshot, which the index does not read. */
 struct search_job {
-	struct search_doc *docs;
-	const char **names;
+	struct search_terms **terms;
 	size_t n;
 	struct search_index *idx;
 	pthread_t tid;
@@ -1110,33 +1116,19 @@ struct search_job {
 static void *search_run(void *arg)
 {
 	struct search_job *job = arg;
-	job->idx = search_index_build(job->docs, job->n);
+	job->idx = search_index_of_terms(job->terms, job->n);
 	return NULL;
 }
 
 static void search_start(struct build *b, struct search_job *job)
 {
 	const struct site *site = b->site;
-	struct search_doc *docs = xcalloc(site->nposts ? site->nposts : 1,
-	    sizeof *docs);
-	size_t ntags = 0;
+	/* Each post's words, kept with its render: a post not rendered
+	 * again is not read again either. */
+	job->terms = xcalloc(site->nposts ? site->nposts : 1,
+	    sizeof *job->terms);
 	for (size_t i = 0; i < site->nposts; i++)
-		ntags += site->posts[i].ntags;
-	const char **names = xcalloc(ntags ? ntags : 1, sizeof *names), **at =
-	    names;
-	for (size_t i = 0; i < site->nposts; i++) {
-		const struct post *p = &site->posts[i];
-		for (size_t t = 0; t < p->ntags; t++)
-			at[t] = p->tags[t].name;
-		/* The render's text, kept: a post not rendered again is not
-		 * walked again either. */
-		const struct post_render *r = p->render;
-		docs[i] = (struct search_doc){p->title, at, p->ntags, p->summary,
-		    r->plain ? r->plain : "", r->plain_len};
-		at += p->ntags;
-	}
-	job->docs = docs;
-	job->names = names;
+		job->terms[i] = site->posts[i].render->terms;
 	job->n = site->nposts;
 	job->idx = NULL;
 	/* A thread that cannot start is no loss: it is built here. */
@@ -1150,8 +1142,7 @@ static void search_finish(struct build *b, struct search_job *job)
 	if (job->started)
 		pthread_join(job->tid, NULL);
 	snapshot_set_search(b->s, job->idx);
-	free(job->names);
-	free(job->docs);
+	free(job->terms);
 }
 
 unsigned pages_build(struct snapshot *s, struct site *site,

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "pollux/postcache.h"
+#include "pollux/search.h"
 #include "pollux/util.h"
 
 /* Eight bytes a step: hashing every post of a big capsule on a full load
@@ -95,7 +96,7 @@ void postcache_render_unref(struct post_render *r)
 		free(r->path[k]);
 		free(r->body[k]);
 	}
-	free(r->plain);
+	search_terms_free(r->terms);
 	free_strings(r->urls, r->nurls);
 	free_strings(r->url_pages, r->nurls);
 	free(r->url_page_len);

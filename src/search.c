@@ -227,20 +227,19 @@ struct search_index {
 	struct posting *postings;
 };
 
-/* The build's vocabulary: words to ids through an open-addressing table. */
-struct build {
-	struct buf text;
-	uint32_t *at;            /* id -> offset in text */
-	size_t nids, capids;
-	uint32_t *slots;         /* id + 1, 0 empty */
-	size_t mask;
-	/* The current doc's words: id, count, heading. */
-	struct { uint32_t id, count; bool heading; } *cur;
-	size_t ncur, capcur;
-	bool heading;            /* the field being read */
-	/* Every (id, doc, count, heading), in doc order. */
-	struct { uint32_t id; struct posting p; } *all;
-	size_t nall, capall;
+/* --- one doc's terms ------------------------------------------------- */
+
+struct term {
+	uint32_t at;             /* the word, at text + at, NUL-terminated */
+	uint32_t count;          /* occurrences in the doc */
+	uint8_t len;             /* its length (at most WORD_MAX) */
+	bool heading;            /* found in the title or a tag */
+};
+
+struct search_terms {
+	size_t n;
+	struct term *t;          /* each word of the doc once */
+	char *text;
 };
 
 static uint64_t hash(const char *s, size_t n)
@@ -251,94 +250,125 @@ static uint64_t hash(const char *s, size_t n)
 	return h;
 }
 
-static void grow_slots(struct build *b)
+/* Words to numbers through an open-addressing table: a doc's terms, and
+ * an index's vocabulary. at[id] is the word's offset in text. */
+struct words {
+	struct buf text;
+	uint32_t *at;
+	size_t nids, capids;
+	uint32_t *slots;         /* id + 1, 0 empty */
+	size_t mask;
+};
+
+static void grow_slots(struct words *v)
 {
-	size_t size = b->mask ? (b->mask + 1) * 2 : 1024;
-	free(b->slots);
-	b->slots = xcalloc(size, sizeof *b->slots);
-	b->mask = size - 1;
-	for (uint32_t id = 0; id < b->nids; id++) {
-		const char *w = b->text.data + b->at[id];
-		size_t s = hash(w, strlen(w)) & b->mask;
-		while (b->slots[s])
-			s = (s + 1) & b->mask;
-		b->slots[s] = id + 1;
+	size_t size = v->mask ? (v->mask + 1) * 2 : 64;
+	free(v->slots);
+	v->slots = xcalloc(size, sizeof *v->slots);
+	v->mask = size - 1;
+	for (uint32_t id = 0; id < v->nids; id++) {
+		const char *w = v->text.data + v->at[id];
+		size_t s = hash(w, strlen(w)) & v->mask;
+		while (v->slots[s])
+			s = (s + 1) & v->mask;
+		v->slots[s] = id + 1;
 	}
 }
 
-static uint32_t word_id(struct build *b, const char *w, size_t n)
+/* The number of w[0..n), new ones numbered in order of arrival. */
+static uint32_t word_id(struct words *v, const char *w, size_t n)
 {
-	if ((b->nids + 1) * 2 > b->mask + 1)
-		grow_slots(b);
-	size_t s = hash(w, n) & b->mask;
-	for (; b->slots[s]; s = (s + 1) & b->mask) {
-		const char *have = b->text.data + b->at[b->slots[s] - 1];
+	if ((v->nids + 1) * 2 > v->mask + 1)
+		grow_slots(v);
+	size_t s = hash(w, n) & v->mask;
+	for (; v->slots[s]; s = (s + 1) & v->mask) {
+		const char *have = v->text.data + v->at[v->slots[s] - 1];
 		if (strncmp(have, w, n) == 0 && have[n] == '\0')
-			return b->slots[s] - 1;
+			return v->slots[s] - 1;
 	}
-	if (b->nids == b->capids) {
-		b->capids = b->capids ? b->capids * 2 : 1024;
-		b->at = xrealloc(b->at, b->capids * sizeof *b->at);
+	if (v->nids == v->capids) {
+		v->capids = v->capids ? v->capids * 2 : 64;
+		v->at = xrealloc(v->at, v->capids * sizeof *v->at);
 	}
-	b->at[b->nids] = (uint32_t)b->text.len;
-	buf_put(&b->text, w, n);
-	buf_putc(&b->text, '\0');
-	b->slots[s] = (uint32_t)b->nids + 1;
-	return (uint32_t)b->nids++;
+	v->at[v->nids] = (uint32_t)v->text.len;
+	buf_put(&v->text, w, n);
+	buf_putc(&v->text, '\0');
+	v->slots[s] = (uint32_t)v->nids + 1;
+	return (uint32_t)v->nids++;
 }
 
-static void add_word(void *ctx, const char *w, size_t n, size_t from,
+static void words_free(struct words *v)
+{
+	buf_free(&v->text);
+	free(v->at);
+	free(v->slots);
+}
+
+struct reading {
+	struct words v;
+	struct term *t;          /* by word id */
+	size_t cap;
+	bool heading;            /* the field being read */
+};
+
+static void count_term(void *ctx, const char *w, size_t n, size_t from,
     size_t to)
 {
 	(void)from, (void)to;
-	struct build *b = ctx;
-	uint32_t id = word_id(b, w, n);
-	/* Words of one doc repeat: the last few are looked at first. */
-	for (size_t i = b->ncur; i-- > 0 && i + 64 >= b->ncur;)
-		if (b->cur[i].id == id) {
-			b->cur[i].count++;
-			b->cur[i].heading |= b->heading;
-			return;
+	struct reading *r = ctx;
+	size_t known = r->v.nids;
+	uint32_t id = word_id(&r->v, w, n);
+	if (id == known) {   /* a word new to this doc */
+		if (r->cap == known) {
+			r->cap = r->cap ? r->cap * 2 : 64;
+			r->t = xrealloc(r->t, r->cap * sizeof *r->t);
 		}
-	if (b->ncur == b->capcur) {
-		b->capcur = b->capcur ? b->capcur * 2 : 256;
-		b->cur = xrealloc(b->cur, b->capcur * sizeof *b->cur);
+		r->t[id] = (struct term){r->v.at[id], 0, (uint8_t)n, false};
 	}
-	b->cur[b->ncur].id = id;
-	b->cur[b->ncur].count = 1;
-	b->cur[b->ncur].heading = b->heading;
-	b->ncur++;
+	r->t[id].count++;
+	r->t[id].heading |= r->heading;
 }
 
-static int cmp_cur(const void *x, const void *y)
+struct search_terms *search_terms_new(const struct search_doc *doc)
 {
-	uint32_t a = *(const uint32_t *)x, c = *(const uint32_t *)y;
-	return (a > c) - (a < c);
+	struct reading r = {.heading = true};
+	words(doc->title, strlen(doc->title), count_term, &r);
+	for (size_t i = 0; i < doc->ntags; i++)
+		words(doc->tags[i], strlen(doc->tags[i]), count_term, &r);
+	r.heading = false;
+	if (doc->summary)
+		words(doc->summary, strlen(doc->summary), count_term, &r);
+	words(doc->text, doc->text_len, count_term, &r);
+	/* One block, sized to fit: a load keeps one for every post. */
+	size_t n = r.v.nids, len = r.v.text.len;
+	struct search_terms *t = xmalloc(sizeof *t + n * sizeof *t->t + len + 1);
+	t->n = n;
+	t->t = (struct term *)(t + 1);
+	t->text = (char *)(t->t + n);
+	if (n)
+		memcpy(t->t, r.t, n * sizeof *t->t);
+	if (len)
+		memcpy(t->text, r.v.text.data, len);
+	t->text[len] = '\0';
+	words_free(&r.v);
+	free(r.t);
+	return t;
 }
 
-/* The current doc's words, merged by id, onto the list of all. */
-static void end_doc(struct build *b, uint32_t doc)
+void search_terms_free(struct search_terms *t)
 {
-	if (b->ncur)
-		qsort(b->cur, b->ncur, sizeof *b->cur, cmp_cur);
-	for (size_t i = 0; i < b->ncur;) {
-		uint32_t id = b->cur[i].id, count = 0;
-		bool heading = false;
-		for (; i < b->ncur && b->cur[i].id == id; i++) {
-			count += b->cur[i].count;
-			heading |= b->cur[i].heading;
-		}
-		if (b->nall == b->capall) {
-			b->capall = b->capall ? b->capall * 2 : 1024;
-			b->all = xrealloc(b->all, b->capall * sizeof *b->all);
-		}
-		b->all[b->nall].id = id;
-		b->all[b->nall].p = (struct posting){doc,
-		    (uint16_t)(count > 65535 ? 65535 : count), heading};
-		b->nall++;
-	}
-	b->ncur = 0;
+	free(t);
 }
+
+/* --- the index ------------------------------------------------------- */
+
+/* The build of one run of docs: its vocabulary and every posting. */
+struct build {
+	struct words v;
+	/* Every (word id, posting), in doc order. */
+	struct { uint32_t id; struct posting p; } *all;
+	size_t nall, capall;
+};
 
 static int cmp_ids_by_word(const void *x, const void *y, void *text)
 {
@@ -346,43 +376,49 @@ static int cmp_ids_by_word(const void *x, const void *y, void *text)
 	    (const char *)text + *(const uint32_t *)y);
 }
 
-/* The index of docs[from..to), doc numbers counted from 0 of all docs. */
-static struct search_index *build_part(const struct search_doc *docs,
+/* The index of the docs with terms[from..to), doc numbers counted from 0
+ * of all docs. */
+static struct search_index *build_part(struct search_terms *const *terms,
     size_t from, size_t to)
 {
 	struct build b = {0};
 	for (size_t d = from; d < to; d++) {
-		const struct search_doc *doc = &docs[d];
-		b.heading = true;
-		words(doc->title, strlen(doc->title), add_word, &b);
-		for (size_t t = 0; t < doc->ntags; t++)
-			words(doc->tags[t], strlen(doc->tags[t]), add_word, &b);
-		b.heading = false;
-		if (doc->summary)
-			words(doc->summary, strlen(doc->summary), add_word, &b);
-		words(doc->text, doc->text_len, add_word, &b);
-		end_doc(&b, (uint32_t)d);
+		const struct search_terms *t = terms[d];
+		if (b.nall + t->n > b.capall) {
+			b.capall = b.capall * 2 > b.nall + t->n ? b.capall * 2 :
+			    b.nall + t->n;
+			b.all = xrealloc(b.all, b.capall * sizeof *b.all);
+		}
+		for (size_t k = 0; k < t->n; k++) {
+			const struct term *w = &t->t[k];
+			b.all[b.nall].id = word_id(&b.v, t->text + w->at, w->len);
+			b.all[b.nall].p = (struct posting){(uint32_t)d,
+			    (uint16_t)(w->count > 65535 ? 65535 : w->count),
+			    w->heading};
+			b.nall++;
+		}
 	}
 
 	struct search_index *idx = xcalloc(1, sizeof *idx);
 	idx->ndocs = to;
-	idx->nwords = b.nids;
-	idx->text = buf_take(&b.text, NULL);
+	size_t nids = b.v.nids;
+	idx->nwords = nids;
+	idx->text = buf_take(&b.v.text, NULL);
 	/* Word ids in alphabetical order, for prefix lookups. */
-	uint32_t *order = xmalloc((b.nids ? b.nids : 1) * sizeof *order);
-	for (uint32_t id = 0; id < b.nids; id++)
-		order[id] = b.at[id];
+	uint32_t *order = xmalloc((nids ? nids : 1) * sizeof *order);
+	for (uint32_t id = 0; id < nids; id++)
+		order[id] = b.v.at[id];
 	/* Sorting offsets, not ids: map back through a rank per offset. */
-	if (b.nids)
-		qsort_r(order, b.nids, sizeof *order, cmp_ids_by_word, idx->text);
+	if (nids)
+		qsort_r(order, nids, sizeof *order, cmp_ids_by_word, idx->text);
 	idx->word = order;
-	uint32_t *rank = xmalloc((b.nids ? b.nids : 1) * sizeof *rank);
+	uint32_t *rank = xmalloc((nids ? nids : 1) * sizeof *rank);
 	/* at[] rises with id, so an offset's id is found by bsearch. */
-	for (uint32_t r = 0; r < b.nids; r++) {
-		uint32_t lo = 0, hi = (uint32_t)b.nids;
+	for (uint32_t r = 0; r < nids; r++) {
+		uint32_t lo = 0, hi = (uint32_t)nids;
 		while (hi - lo > 1) {
 			uint32_t mid = (lo + hi) / 2;
-			if (b.at[mid] <= order[r])
+			if (b.v.at[mid] <= order[r])
 				lo = mid;
 			else
 				hi = mid;
@@ -390,21 +426,19 @@ static struct search_index *build_part(const struct search_doc *docs,
 		rank[lo] = r;
 	}
 	/* Postings grouped by word rank (a counting sort keeps doc order). */
-	idx->first = xcalloc(b.nids + 1, sizeof *idx->first);
+	idx->first = xcalloc(nids + 1, sizeof *idx->first);
 	for (size_t i = 0; i < b.nall; i++)
 		idx->first[rank[b.all[i].id] + 1]++;
-	for (size_t r = 0; r < b.nids; r++)
+	for (size_t r = 0; r < nids; r++)
 		idx->first[r + 1] += idx->first[r];
 	idx->postings = xmalloc((b.nall ? b.nall : 1) * sizeof *idx->postings);
-	uint32_t *fill = xmalloc((b.nids ? b.nids : 1) * sizeof *fill);
-	memcpy(fill, idx->first, b.nids * sizeof *fill);
+	uint32_t *fill = xmalloc((nids ? nids : 1) * sizeof *fill);
+	memcpy(fill, idx->first, nids * sizeof *fill);
 	for (size_t i = 0; i < b.nall; i++)
 		idx->postings[fill[rank[b.all[i].id]]++] = b.all[i].p;
 	free(fill);
 	free(rank);
-	free(b.at);
-	free(b.slots);
-	free(b.cur);
+	words_free(&b.v);
 	free(b.all);
 	return idx;
 }
@@ -467,7 +501,7 @@ static struct search_index *merge_parts(struct search_index **part,
 
 /* Runs of docs, indexed by whichever thread takes each next. */
 struct parts {
-	const struct search_doc *docs;
+	struct search_terms *const *terms;
 	size_t ndocs;
 	unsigned nparts;
 	atomic_uint next;
@@ -479,22 +513,34 @@ static void *build_parts(void *arg)
 	struct parts *p = arg;
 	unsigned k;
 	while ((k = atomic_fetch_add(&p->next, 1)) < p->nparts)
-		p->part[k] = build_part(p->docs, p->ndocs * k / p->nparts,
+		p->part[k] = build_part(p->terms, p->ndocs * k / p->nparts,
 		    p->ndocs * (k + 1) / p->nparts);
 	return NULL;
+}
+
+struct search_index *search_index_of_terms(struct search_terms *const *terms,
+    size_t n)
+{
+	/* Runs of docs are indexed on threads of their own, then merged. */
+	struct parts p = {terms, n, pool_threads(n, SEARCH_DOCS_PER_PART), 0,
+	    {NULL}};
+	if (p.nparts <= 1)
+		return build_part(terms, 0, n);
+	pool_run(p.nparts, build_parts, &p);
+	return merge_parts(p.part, p.nparts);
 }
 
 struct search_index *search_index_build(const struct search_doc *docs,
     size_t n)
 {
-	/* Words are most of the work and every doc's are its own: runs of
-	 * docs are indexed on threads of their own, then merged. */
-	struct parts p = {docs, n, pool_threads(n, SEARCH_DOCS_PER_PART), 0,
-	    {NULL}};
-	if (p.nparts <= 1)
-		return build_part(docs, 0, n);
-	pool_run(p.nparts, build_parts, &p);
-	return merge_parts(p.part, p.nparts);
+	struct search_terms **terms = xcalloc(n ? n : 1, sizeof *terms);
+	for (size_t i = 0; i < n; i++)
+		terms[i] = search_terms_new(&docs[i]);
+	struct search_index *idx = search_index_of_terms(terms, n);
+	for (size_t i = 0; i < n; i++)
+		search_terms_free(terms[i]);
+	free(terms);
+	return idx;
 }
 
 void search_index_free(struct search_index *idx)

@@ -34,8 +34,10 @@ struct post_source {
 	struct post rec;       /* parsed; rec.text NULL, rec.body into text */
 };
 
+struct search_terms;
+
 /* A post's pages as rendered, and what the rest of a load needs of the
- * render: its plain text for the search index, the "URL:" pages its menu
+ * render: its words for the search index, the "URL:" pages its menu
  * links to, and the problems it reported, said again on every load that
  * uses it. context is the hash of everything the render read besides the
  * file (postcache_context in pages.c); links are the URLs its text
@@ -48,8 +50,7 @@ struct post_render {
 	char *body[3];
 	size_t len[3];
 	char head[96];
-	char *plain;           /* the body as plain text, for the index */
-	size_t plain_len;
+	struct search_terms *terms; /* its words, for the search index */
 	char **urls;           /* "URL:" targets its menu and text link to */
 	char **url_pages;      /* the page answering each */
 	size_t *url_page_len;

@@ -31,8 +31,22 @@ struct search_hit {
 
 struct search_index;
 
-/* Indexes docs[0..n), in their order (newest first: ties rank the earlier
- * doc first). The caller frees it with search_index_free. */
+/* A doc's words as the index takes them: each folded word once, with how
+ * often it occurs and whether the title or a tag has it. Made on any
+ * thread and small (a few bytes a distinct word): a load keeps each
+ * post's with its render, so that a reload indexes a post it does not
+ * render again without reading its text again. */
+struct search_terms;
+struct search_terms *search_terms_new(const struct search_doc *doc);
+void search_terms_free(struct search_terms *t);   /* NULL: nothing */
+
+/* Indexes the docs whose terms are terms[0..n), in their order (newest
+ * first: ties rank the earlier doc first), on a thread per core when
+ * they are many. The caller frees it with search_index_free. */
+struct search_index *search_index_of_terms(struct search_terms *const *terms,
+    size_t n);
+
+/* The same from the docs themselves. */
 struct search_index *search_index_build(const struct search_doc *docs,
     size_t n);
 void search_index_free(struct search_index *idx);
