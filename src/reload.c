@@ -15,7 +15,9 @@
 #include "pollux/reload.h"
 #include "pollux/util.h"
 
-#define DEBOUNCE_MS 200      /* editors write a file in several steps */
+#define DEBOUNCE_MS 50       /* a change in several steps (write, then
+                                rename) is one reload; a file still
+                                being written is waited for apart */
 #define WRITE_WAIT_MS 3000   /* longest wait for a writer to close its file */
 #define RETRY_MIN_MS 1000    /* a failed load is tried again, ever slower */
 #define RETRY_MAX_MS 30000
