@@ -183,7 +183,7 @@ def main():
                   "each reload" % ("", spread([r["served"] for r in reloads]),
                                    "/".join(str(r["requests"]) for r in reloads)))
         print("median [min-max] of %d runs, the sizes in turn; reload wall "
-              "time includes the reloader's 200 ms debounce; peak RSS of a "
+              "time includes the reloader's 50 ms wait for a change to settle; peak RSS of a "
               "reload is the process's, both snapshots alive" % RUNS)
     finally:
         for root in roots.values():

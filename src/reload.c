@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,7 +21,6 @@
 #define RETRY_MIN_MS 1000    /* a failed load is tried again, ever slower */
 #define RETRY_MAX_MS 30000
 #define WRITERS_MAX 32
-#define BACKGROUND_NICE 10   /* a pool thread, for the rest of its life */
 
 /* Only finished changes start a rebuild: a file still open for writing
  * (IN_MODIFY, or created, without IN_CLOSE_WRITE yet) is waited for, so a
@@ -231,9 +229,10 @@ static void on_inotify(uv_poll_t *h, int status, int events)
 static void build(uv_work_t *work)
 {
 	struct reloader *r = work->data;
-	/* This thread only: a rebuild yields the CPU to the event loops,
-	 * which would otherwise lose a core to it for seconds. */
-	setpriority(PRIO_PROCESS, 0, BACKGROUND_NICE);
+	/* This thread only (and the load's threads it starts): a rebuild
+	 * yields the CPU to the event loops, which would otherwise wait
+	 * behind it for a core. */
+	background_thread();
 	uint64_t start = uv_hrtime();
 	r->fresh = snapshot_build(r->cfg, snapshot_site(r->current));
 	r->build_ns = uv_hrtime() - start;

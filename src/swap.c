@@ -3,7 +3,6 @@
  * snapshot, dropped on whatever loop, hands the freeing to the thread pool. */
 #include <stdlib.h>
 
-#include <sys/resource.h>
 
 #include "pollux/swap.h"
 #include "pollux/util.h"
@@ -49,7 +48,7 @@ static void reap(uv_work_t *work)
 {
 	struct reaping *r = work->data;
 	/* This thread only, as reload.c's rebuild: background work. */
-	setpriority(PRIO_PROCESS, 0, 10);
+	background_thread();
 	snapshot_free(r->snap);
 }
 

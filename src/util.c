@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -231,4 +233,11 @@ fail:;
 	close(fd);
 	errno = saved;
 	return NULL;
+}
+
+void background_thread(void)
+{
+	struct sched_param none = {0};
+	if (sched_setscheduler(0, SCHED_IDLE, &none) < 0)
+		setpriority(PRIO_PROCESS, 0, 19);
 }

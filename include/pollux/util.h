@@ -58,4 +58,10 @@ int open_private(const char *path, const char *what);
  * not a regular file). */
 char *read_file(const char *path, int flags, size_t max, size_t *len);
 
+/* Makes the calling thread background work for the rest of its life
+ * (and the threads it starts): it runs when the event loops leave a core
+ * idle, and a loop that wakes takes the core back at once (SCHED_IDLE,
+ * else the lowest priority). It still progresses under load, slowly. */
+void background_thread(void);
+
 #endif
