@@ -150,6 +150,22 @@ static void words(const char *s, size_t n, word_fn emit, void *ctx)
 	char word[WORD_MAX + 4];
 	size_t len = 0, from = 0, i = 0;
 	while (i < n) {
+		unsigned char b = u[i];
+		if (b < 0x80) {   /* most of a text: no decoding, no tables */
+			bool upper = b >= 'A' && b <= 'Z';
+			if (upper || (b >= 'a' && b <= 'z') ||
+			    (b >= '0' && b <= '9')) {
+				if (len == 0)
+					from = i;
+				if (len < WORD_MAX)
+					word[len++] = (char)(upper ? b + 32 : b);
+			} else if (len) {
+				emit(ctx, word, len, from, i);
+				len = 0;
+			}
+			i++;
+			continue;
+		}
 		uint32_t c;
 		size_t step = decode(u + i, n - i, &c);
 		enum kind k = kind_of(c);
