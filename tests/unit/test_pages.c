@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +30,7 @@ static struct snapshot *snap;
 
 static void put(const char *rel, const char *text)
 {
-	char path[256];
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	put_file(root, rel, text);
 }
 
 #define POST(title, date, tags, body) \
@@ -94,10 +86,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
 	snapshot_unref(snap);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	return system(cmd);
+	return remove_tree(root);
 }
 
 static bool same_text(const char *a, size_t na, const char *b, size_t nb)
@@ -133,7 +123,7 @@ static void same_pages(const struct snapshot *a, const struct snapshot *b)
 static void test_parallel_load_is_sequential_load(void **state)
 {
 	(void)state;
-	char dir[64], cmd[128];
+	char dir[64];
 	snprintf(dir, sizeof dir, "/tmp/pollux-par-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	char saved[64];
@@ -184,8 +174,7 @@ static void test_parallel_load_is_sequential_load(void **state)
 	same_pages(one, four);
 	snapshot_unref(one);
 	snapshot_unref(four);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(remove_tree(dir), 0);
 }
 
 static const char *page(enum proto p, const char *path)
