@@ -633,16 +633,26 @@ static int send_bufs(struct conn *c, uv_buf_t *bufs, unsigned n,
 
 /* --- plain responses (Gopher) ----------------------------------------- */
 
-static void on_plain_written(uv_write_t *req, int status)
+/* A write of either kind has ended: its connection, to go on with, or
+ * NULL when it is closing or the write failed (the connection ends). */
+static struct conn *write_ended(uv_write_t *req, int status)
 {
 	struct conn *c = req->data;
 	c->writing = false;
 	if (c->state == CLOSING)
-		return;
+		return NULL;
 	if (status < 0) {
 		finish(c, END_RESET);
-		return;
+		return NULL;
 	}
+	return c;
+}
+
+static void on_plain_written(uv_write_t *req, int status)
+{
+	struct conn *c = write_ended(req, status);
+	if (!c)
+		return;
 	c->off = c->total;
 	finish(c, END_DONE);
 }
@@ -679,14 +689,9 @@ static void fail_tls(struct conn *c)
 
 static void on_tls_written(uv_write_t *req, int status)
 {
-	struct conn *c = req->data;
-	c->writing = false;
-	if (c->state == CLOSING)
+	struct conn *c = write_ended(req, status);
+	if (!c)
 		return;
-	if (status < 0) {
-		finish(c, END_RESET);
-		return;
-	}
 	tlsio_out_done(c->tls);
 	if (c->state == SENDING) {
 		if (c->notified)
