@@ -23,6 +23,7 @@
 #include "pollux/log.h"
 #include "pollux/privilege.h"
 #include "pollux/reload.h"
+#include "pollux/sessions.h"
 #include "pollux/server.h"
 #include "pollux/swap.h"
 #include "pollux/tls.h"
@@ -629,12 +630,17 @@ static void on_sigusr1(uv_signal_t *sig, int signum)
 	(void)signum;
 	struct server *srv = sig->data;
 	struct conn_stats *st = &srv->shared.stats;
+	uv_mutex_lock(&srv->shared.tls_lock);
+	size_t sessions = srv->shared.ssl_ctx ?
+	    sessions_count(srv->shared.ssl_ctx) : 0;
+	uv_mutex_unlock(&srv->shared.tls_lock);
 	log_info("stats: connections=%u snapshots=%u held=%llu "
 	    "accept_errors=%llu log_dropped=%llu clients=%zu refused=%llu "
-	    "rate_limited=%llu", atomic_load(&st->open), snapshot_alive(),
-	    atomic_load(&st->held), atomic_load(&srv->accept_errors),
-	    log_dropped(), clients_count(srv->shared.clients),
-	    atomic_load(&st->refused), atomic_load(&st->limited));
+	    "rate_limited=%llu tls_sessions=%zu", atomic_load(&st->open),
+	    snapshot_alive(), atomic_load(&st->held),
+	    atomic_load(&srv->accept_errors), log_dropped(),
+	    clients_count(srv->shared.clients), atomic_load(&st->refused),
+	    atomic_load(&st->limited), sessions);
 }
 
 /* Requests already running keep the snapshot they hold; new ones get this.

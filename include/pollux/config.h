@@ -44,7 +44,7 @@ struct config {
 	const char *ciphers;                 /* TLS 1.2 list; NULL: tls.c's */
 	const char *ciphersuites;            /* TLS 1.3 list; NULL: tls.c's */
 	const char *ticket_keys[MAX_TICKET_KEYS]; /* shared key files; none:
-	                                        a random key, rotated */
+	                                        sessions kept (sessions.h) */
 	size_t nticket_keys;
 
 	unsigned max_connections;            /* 4096 */

@@ -425,6 +425,22 @@ class TLSVersions(Base):
                 reused, _ = self.fetch(ctx, sni, session)
                 self.assertTrue(reused, (version, sni))
 
+    def test_a_tls13_session_is_kept_once(self):
+        """The server keeps its sessions (no ticket key is shared): a
+        client that resumes again and again holds one of them, and a
+        ticket already used is not taken again."""
+        ctx = client_context(minimum=ssl.TLSVersion.TLSv1_3)
+        before = self.srv.stats()["tls_sessions"]
+        _, first = self.fetch(ctx, "localhost")
+        session = first
+        for i in range(10):
+            reused, session = self.fetch(ctx, "localhost", session)
+            self.assertTrue(reused, i)
+        # A new session may take an old one's slot, never add to it.
+        self.assertLessEqual(self.srv.stats()["tls_sessions"], before + 1)
+        reused, _ = self.fetch(ctx, "localhost", first)
+        self.assertFalse(reused)
+
 
 class Stop(Base):
     def test_stop_cuts_idle_connections_and_logs_them(self):

@@ -1,6 +1,8 @@
-/* test_tickets.c - session tickets across TLS contexts, as across
- * instances: the same key files resume each other's sessions, other keys
- * don't, and key files are checked. Handshakes run through memory BIOs. */
+/* test_tickets.c - resumption across TLS contexts, as across instances:
+ * the same ticket key files resume each other's sessions, other keys
+ * don't, and key files are checked; without keys, a context resumes the
+ * sessions it keeps, once each in TLS 1.3. Handshakes run through memory
+ * BIOs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "pollux/config.h"
+#include "pollux/sessions.h"
 #include "pollux/tls.h"
 
 static char dir[64];
@@ -156,26 +159,30 @@ static void shared_keys_resume_across_instances(void **state)
 	SSL_CTX_free(stranger);
 }
 
-static void random_keys_resume_on_their_own_instance(void **state)
+static void kept_sessions_resume_on_their_own_instance(void **state)
 {
 	(void)state;
 	SSL_CTX *one = server(NULL, 0), *two = server(NULL, 0);
-	bool reused;
-	SSL_SESSION *s = visit(one, NULL, TLS1_3_VERSION, &reused);
-	SSL_SESSION *s2 = visit(one, s, TLS1_3_VERSION, &reused);
-	assert_true(reused);
-	SSL_SESSION_free(s2);
-	s2 = visit(two, s, TLS1_3_VERSION, &reused);
-	assert_false(reused);
-	SSL_SESSION_free(s2);
-	SSL_SESSION_free(s);
+	for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
+		bool reused;
+		SSL_SESSION *s = visit(one, NULL, v, &reused);
+		assert_false(reused);
+		SSL_SESSION *s2 = visit(two, s, v, &reused);
+		assert_false(reused);             /* another instance's */
+		SSL_SESSION_free(s2);
+		s2 = visit(one, s, v, &reused);
+		assert_true(reused);
+		SSL_SESSION_free(s2);
+		SSL_SESSION_free(s);
+	}
 	SSL_CTX_free(one);
 	SSL_CTX_free(two);
 }
 
 /* A client that uses each ticket once (RFC 8446's advice) resumes every
  * time: a resumed connection brings a fresh ticket, with shared keys and
- * with the instance's own. */
+ * from the kept sessions. A TLS 1.2 client names the same kept session
+ * each time instead. */
 static void every_resumption_brings_a_ticket(void **state)
 {
 	(void)state;
@@ -183,7 +190,7 @@ static void every_resumption_brings_a_ticket(void **state)
 	SSL_CTX *ctxs[] = {server(a, 1), server(NULL, 0)};
 	for (size_t k = 0; k < 2; k++)
 		for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
-			bool reused;
+			bool reused, kept_12 = k == 1 && v == TLS1_2_VERSION;
 			SSL_SESSION *s = visit(ctxs[k], NULL, v, &reused);
 			for (int i = 0; i < 4; i++) {
 				SSL_SESSION *next = visit(ctxs[k], s, v, &reused);
@@ -193,8 +200,9 @@ static void every_resumption_brings_a_ticket(void **state)
 				const unsigned char *t, *u;
 				SSL_SESSION_get0_ticket(next, &t, &len);
 				SSL_SESSION_get0_ticket(s, &u, &used);
-				assert_true(len > 0);
-				assert_false(len == used && memcmp(t, u, len) == 0);
+				assert_true(kept_12 ? len == 0 : len > 0);
+				assert_false(len && len == used &&
+				    memcmp(t, u, len) == 0);
 				SSL_SESSION_free(s);
 				s = next;
 			}
@@ -202,6 +210,39 @@ static void every_resumption_brings_a_ticket(void **state)
 		}
 	SSL_CTX_free(ctxs[0]);
 	SSL_CTX_free(ctxs[1]);
+}
+
+/* A TLS 1.3 session is taken out of the table when it is used: one
+ * client that keeps resuming holds one session, not one per connection,
+ * and a ticket used before does not resume again. TLS 1.2's stays to be
+ * used again. */
+static void a_kept_tls13_session_is_used_once(void **state)
+{
+	(void)state;
+	SSL_CTX *ctx = server(NULL, 0);
+	bool reused;
+	SSL_SESSION *first = visit(ctx, NULL, TLS1_3_VERSION, &reused);
+	SSL_SESSION *s = SSL_SESSION_dup(first);
+	assert_int_equal(sessions_count(ctx), 1);
+	for (int i = 0; i < 8; i++) {
+		SSL_SESSION *next = visit(ctx, s, TLS1_3_VERSION, &reused);
+		assert_true(reused);
+		assert_int_equal(sessions_count(ctx), 1);
+		SSL_SESSION_free(s);
+		s = next;
+	}
+	SSL_SESSION_free(s);
+	SSL_SESSION_free(visit(ctx, first, TLS1_3_VERSION, &reused));
+	assert_false(reused);                     /* a replayed ticket */
+	SSL_SESSION_free(first);
+
+	s = visit(ctx, NULL, TLS1_2_VERSION, &reused);
+	for (int i = 0; i < 3; i++) {
+		SSL_SESSION_free(visit(ctx, s, TLS1_2_VERSION, &reused));
+		assert_true(reused);
+	}
+	SSL_SESSION_free(s);
+	SSL_CTX_free(ctx);      /* frees the table's sessions (ASan checks) */
 }
 
 static void bad_key_files_are_refused(void **state)
@@ -221,8 +262,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(shared_keys_resume_across_instances),
-		cmocka_unit_test(random_keys_resume_on_their_own_instance),
+		cmocka_unit_test(kept_sessions_resume_on_their_own_instance),
 		cmocka_unit_test(every_resumption_brings_a_ticket),
+		cmocka_unit_test(a_kept_tls13_session_is_used_once),
 		cmocka_unit_test(bad_key_files_are_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
