@@ -566,12 +566,15 @@ static void on_signal(uv_signal_t *sig, int signum)
 
 static void reload_tls(struct server *srv);
 
-/* In libuv's thread pool: reading and checking the files, and making a
- * key for tickets, stay off the loops. */
+/* In libuv's thread pool: reading and checking the files stays off the
+ * loops. The context in use is only replaced once this is done. */
 static void build_tls(uv_work_t *work)
 {
 	struct server *srv = work->data;
-	srv->tls_fresh = tls_context_new(srv->cfg);
+	uv_mutex_lock(&srv->shared.tls_lock);
+	SSL_CTX *in_use = srv->shared.ssl_ctx;
+	uv_mutex_unlock(&srv->shared.tls_lock);
+	srv->tls_fresh = tls_context_new(srv->cfg, in_use);
 }
 
 /* New handshakes take the new context; those in flight keep theirs, whose
@@ -768,7 +771,7 @@ int server_run(const struct config *given)
 	bool tls = cfg->gemini_port != 0;
 	for (int i = 0; i < npassed; i++)
 		tls |= passed[i].proto == PROTO_GEMINI;
-	if (tls && !(srv->shared.ssl_ctx = tls_context_new(cfg)))
+	if (tls && !(srv->shared.ssl_ctx = tls_context_new(cfg, NULL)))
 		goto done;
 	if ((npassed ? adopt_passed(srv, passed, npassed) :
 	    bind_configured(srv)) < 0)

@@ -13,9 +13,11 @@
 #include "pollux/sessions.h"
 #include "pollux/util.h"
 
-/* One per SSL_CTX; the callbacks run on every worker's thread. */
+/* Shared by a context and those that replace it on reloads; the
+ * callbacks run on every worker's thread. */
 struct sessions {
 	pthread_mutex_t lock;
+	unsigned refs;             /* contexts using the table */
 	size_t count;
 	SSL_SESSION *slot[SESSIONS_SLOTS];
 };
@@ -29,6 +31,11 @@ static void free_table(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
 	struct sessions *t = ptr;
 	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	bool last = --t->refs == 0;
+	pthread_mutex_unlock(&t->lock);
+	if (!last)
 		return;
 	for (size_t i = 0; i < SESSIONS_SLOTS; i++)
 		SSL_SESSION_free(t->slot[i]);
@@ -121,11 +128,19 @@ static void remove_session(SSL_CTX *ctx, SSL_SESSION *sess)
 	SSL_SESSION_free(gone);
 }
 
-int sessions_attach(SSL_CTX *ctx)
+int sessions_attach(SSL_CTX *ctx, SSL_CTX *previous)
 {
 	pthread_once(&ex_once, make_index);
-	struct sessions *t = xcalloc(1, sizeof *t);
-	pthread_mutex_init(&t->lock, NULL);
+	struct sessions *t = previous ? table_of(previous) : NULL;
+	if (t) {
+		pthread_mutex_lock(&t->lock);
+		t->refs++;
+		pthread_mutex_unlock(&t->lock);
+	} else {
+		t = xcalloc(1, sizeof *t);
+		pthread_mutex_init(&t->lock, NULL);
+		t->refs = 1;
+	}
 	if (ex_index < 0 || !SSL_CTX_set_ex_data(ctx, ex_index, t)) {
 		log_error("TLS sessions: cannot attach a table to the context");
 		free_table(NULL, t, NULL, 0, 0, NULL);

@@ -305,7 +305,7 @@ static void print_fingerprints(SSL_CTX *ctx)
 	ERR_clear_error();
 }
 
-SSL_CTX *tls_context_new(const struct config *cfg)
+SSL_CTX *tls_context_new(const struct config *cfg, SSL_CTX *previous)
 {
 	char cert_path[4096], key_path[4096];
 	if (cfg->cert_file) {
@@ -368,7 +368,7 @@ SSL_CTX *tls_context_new(const struct config *cfg)
 	 * alone keeps them, and a resumption costs it no ticket to decrypt,
 	 * decode, encode and encrypt again (about 7% of its instructions). */
 	if ((cfg->nticket_keys ? tickets_attach(ctx, cfg->ticket_keys,
-	    cfg->nticket_keys) : sessions_attach(ctx)) < 0)
+	    cfg->nticket_keys) : sessions_attach(ctx, previous)) < 0)
 		goto fail;
 	print_fingerprints(ctx);
 	return ctx;

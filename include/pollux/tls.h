@@ -13,8 +13,10 @@
 /* Builds the server context; generates certs/DIR key and certificate for
  * cfg's hostnames when no --cert/--key are given and none exist yet. A key
  * file other users may read or write (mode & 007) is refused. Prints the
- * certificate's SHA-256 fingerprint. NULL on failure (logged). */
-SSL_CTX *tls_context_new(const struct config *cfg);
+ * certificate's SHA-256 fingerprint. previous, the context this one will
+ * replace (or NULL), passes on the sessions it keeps. NULL on failure
+ * (logged). */
+SSL_CTX *tls_context_new(const struct config *cfg, SSL_CTX *previous);
 
 /* Checks an OpenSSL cipher list as --ciphers (TLS 1.2: every name known,
  * ECDHE with AEAD suites only) or, when tls13, --ciphersuites. Returns 0,

@@ -238,6 +238,23 @@ def gemini(port, request, host="127.0.0.1", sni="localhost", ctx=None):
                 data += chunk
 
 
+def gemini_resuming(port, request, session=None, ctx=None):
+    """One Gemini request offering session (from an earlier connection on
+    the same ctx). Returns (response bytes, whether the session was
+    resumed, the session to offer next)."""
+    ctx = ctx or client_context()
+    with socket.create_connection(("127.0.0.1", port), TIMEOUT) as s:
+        with ctx.wrap_socket(s, server_hostname="localhost",
+                             session=session) as t:
+            t.sendall(request.encode())
+            data = b""
+            while True:
+                chunk = t.recv(65536)
+                if not chunk:
+                    return data, t.session_reused, t.session
+                data += chunk
+
+
 def gemini_half_close(port, raw, sni="localhost"):
     """Sends raw, then ends the TCP stream, without a CRLF ever arriving."""
     ctx = client_context()

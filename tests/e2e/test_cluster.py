@@ -18,8 +18,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from pollux_harness import (TIMEOUT, Pollux, client_context,  # noqa: E402
-                            read_until_closed, run, wait_for_stats,
-                            write_capsule)
+                            gemini_resuming, read_until_closed, run,
+                            wait_for_stats, write_capsule)
 
 V2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -314,6 +314,25 @@ class Reload(unittest.TestCase):
         while self.srv.stderr().count(word) == seen:
             self.assertLess(time.monotonic(), deadline, self.srv.stderr())
             time.sleep(0.05)
+
+    def test_a_reload_keeps_the_tls_sessions(self):
+        """The sessions the server keeps go to the new TLS context, so
+        returning readers still resume after a SIGHUP."""
+        url = "gemini://localhost/\r\n"
+        offers = []
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            ctx = client_context(minimum=version, maximum=version)
+            data, reused, session = gemini_resuming(self.srv.gemini_port,
+                                                    url, ctx=ctx)
+            self.assertTrue(data.startswith(b"20 "), data[:40])
+            self.assertFalse(reused)
+            offers.append((ctx, session))
+        self.sighup("are in use for new connections")
+        for ctx, session in offers:
+            data, reused, _ = gemini_resuming(self.srv.gemini_port, url,
+                                              session, ctx)
+            self.assertTrue(data.startswith(b"20 "), data[:40])
+            self.assertTrue(reused, ctx.maximum_version)
 
     def test_new_certificate_for_new_connections_only(self):
         a = der(self.cert)

@@ -61,7 +61,8 @@ static const char *key_file(const char *name, unsigned char fill, size_t len,
 
 /* A server context with the certificate generated in dir/certs. Its
  * config must outlive it (the SNI check reads the host names). */
-static SSL_CTX *server(const char *const *keys, size_t nkeys)
+static SSL_CTX *replacing(SSL_CTX *previous, const char *const *keys,
+    size_t nkeys)
 {
 	static struct config configs[16];
 	static size_t nconfigs;
@@ -74,7 +75,12 @@ static SSL_CTX *server(const char *const *keys, size_t nkeys)
 	cfg->certs_dir = certs;
 	for (size_t i = 0; i < nkeys; i++)
 		cfg->ticket_keys[cfg->nticket_keys++] = keys[i];
-	return tls_context_new(cfg);
+	return tls_context_new(cfg, previous);
+}
+
+static SSL_CTX *server(const char *const *keys, size_t nkeys)
+{
+	return replacing(NULL, keys, nkeys);
 }
 
 static void pump(SSL *from, SSL *to)
@@ -245,6 +251,33 @@ static void a_kept_tls13_session_is_used_once(void **state)
 	SSL_CTX_free(ctx);      /* frees the table's sessions (ASan checks) */
 }
 
+/* A reload's new context takes over the sessions the old one kept, and
+ * the old one, while connections in flight still use it, uses the same
+ * table; the table outlives whichever context goes first. One session at
+ * a time is in the table, so no two can share a slot. */
+static void a_reload_keeps_the_sessions(void **state)
+{
+	(void)state;
+	for (int v = TLS1_2_VERSION; v <= TLS1_3_VERSION; v++) {
+		SSL_CTX *old = server(NULL, 0);
+		bool reused;
+		SSL_SESSION *s = visit(old, NULL, v, &reused);
+		SSL_CTX *fresh = replacing(old, NULL, 0);
+		SSL_SESSION *next = visit(fresh, s, v, &reused);
+		assert_true(reused);              /* old's session, on fresh */
+		SSL_SESSION_free(s);
+		s = visit(old, next, v, &reused);
+		assert_true(reused);              /* fresh's, on old */
+		SSL_SESSION_free(next);
+		SSL_CTX_free(old);
+		next = visit(fresh, s, v, &reused);
+		assert_true(reused);              /* old's last, on fresh */
+		SSL_SESSION_free(next);
+		SSL_SESSION_free(s);
+		SSL_CTX_free(fresh);
+	}
+}
+
 static void bad_key_files_are_refused(void **state)
 {
 	(void)state;
@@ -265,6 +298,7 @@ int main(void)
 		cmocka_unit_test(kept_sessions_resume_on_their_own_instance),
 		cmocka_unit_test(every_resumption_brings_a_ticket),
 		cmocka_unit_test(a_kept_tls13_session_is_used_once),
+		cmocka_unit_test(a_reload_keeps_the_sessions),
 		cmocka_unit_test(bad_key_files_are_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
