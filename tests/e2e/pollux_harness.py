@@ -238,12 +238,15 @@ def gemini(port, request, host="127.0.0.1", sni="localhost", ctx=None):
                 data += chunk
 
 
-def gemini_resuming(port, request, session=None, ctx=None):
+def gemini_resuming(port, request, session=None, ctx=None, source=None):
     """One Gemini request offering session (from an earlier connection on
-    the same ctx). Returns (response bytes, whether the session was
-    resumed, the session to offer next)."""
+    the same ctx), sent from the address source if given. Returns
+    (response bytes, whether the session was resumed, the session to
+    offer next, the server's certificate in DER)."""
     ctx = ctx or client_context()
-    with socket.create_connection(("127.0.0.1", port), TIMEOUT) as s:
+    with socket.create_connection(
+            ("127.0.0.1", port), TIMEOUT,
+            source_address=(source, 0) if source else None) as s:
         with ctx.wrap_socket(s, server_hostname="localhost",
                              session=session) as t:
             t.sendall(request.encode())
@@ -251,7 +254,8 @@ def gemini_resuming(port, request, session=None, ctx=None):
             while True:
                 chunk = t.recv(65536)
                 if not chunk:
-                    return data, t.session_reused, t.session
+                    return (data, t.session_reused, t.session,
+                            t.getpeercert(binary_form=True))
                 data += chunk
 
 

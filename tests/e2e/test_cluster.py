@@ -322,15 +322,15 @@ class Reload(unittest.TestCase):
         offers = []
         for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
             ctx = client_context(minimum=version, maximum=version)
-            data, reused, session = gemini_resuming(self.srv.gemini_port,
-                                                    url, ctx=ctx)
+            data, reused, session, _ = gemini_resuming(
+                self.srv.gemini_port, url, ctx=ctx)
             self.assertTrue(data.startswith(b"20 "), data[:40])
             self.assertFalse(reused)
             offers.append((ctx, session))
         self.sighup("are in use for new connections")
         for ctx, session in offers:
-            data, reused, _ = gemini_resuming(self.srv.gemini_port, url,
-                                              session, ctx)
+            data, reused, _, _ = gemini_resuming(self.srv.gemini_port,
+                                                 url, session, ctx)
             self.assertTrue(data.startswith(b"20 "), data[:40])
             self.assertTrue(reused, ctx.maximum_version)
 

@@ -18,8 +18,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from pollux_harness import (TIMEOUT, Pollux, client_context,  # noqa: E402
-                            free_port, read_until_closed, run, wait_for,
-                            write_capsule, written_text)
+                            free_port, gemini_resuming, read_until_closed,
+                            run, wait_for, write_capsule, written_text)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = os.path.join(HERE, "..", "..", "contrib", "haproxy.cfg")
@@ -147,20 +147,9 @@ class HAProxy:
 def gemini_via(port, request, session=None):
     """A Gemini request from CLIENT; returns (response, peer certificate,
     session reused, session for the next)."""
-    s = socket.create_connection(("127.0.0.1", port), TIMEOUT,
-                                 source_address=(CLIENT, 0))
-    ctx = gemini_via.ctx
-    with ctx.wrap_socket(s, server_hostname="localhost",
-                         session=session) as t:
-        t.sendall(request.encode())
-        data = b""
-        while True:
-            chunk = t.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        return data, t.getpeercert(binary_form=True), t.session_reused, \
-            t.session
+    data, reused, session, cert = gemini_resuming(
+        port, request, session, gemini_via.ctx, CLIENT)
+    return data, cert, reused, session
 
 
 gemini_via.ctx = client_context()
