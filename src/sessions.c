@@ -5,6 +5,7 @@
  * outlived its timeout (OpenSSL checks), costs its client one full
  * handshake, nothing more. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
