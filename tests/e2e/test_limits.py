@@ -364,7 +364,8 @@ class Stats(unittest.TestCase):
             lambda: self.srv.stats() == {"connections": 0, "snapshots": 1,
                                          "held": 0, "accept_errors": 0,
                                          "log_dropped": 0, "clients": 0,
-                                         "refused": 0, "rate_limited": 0}),
+                                         "refused": 0, "rate_limited": 0,
+                                         "tls_sessions": 0}),
             self.srv.stats())
 
     def test_connections_come_and_go(self):
