@@ -23,7 +23,8 @@ struct sessions {
 	SSL_SESSION *slot[SESSIONS_SLOTS];
 };
 
-static int ex_index = -1;
+static int ex_index = -1;        /* SSL_CTX: its table */
+static int used_index = -1;      /* SSL: the TLS 1.3 session it resumes */
 static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
 
 static void free_table(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
@@ -44,9 +45,17 @@ static void free_table(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	free(t);
 }
 
+static void free_used(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+	SSL_SESSION_free(ptr);
+}
+
 static void make_index(void)
 {
 	ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, free_table);
+	used_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_used);
 }
 
 static struct sessions *table_of(SSL_CTX *ctx)
@@ -70,26 +79,52 @@ static bool is(SSL_SESSION *s, const unsigned char *id, size_t len)
 	return n == len && memcmp(own, id, len) == 0;
 }
 
-/* OpenSSL hands us a reference to a session it made; we keep it. */
+static SSL_SESSION **slot_for(struct sessions *t, SSL_SESSION *s)
+{
+	unsigned len;
+	const unsigned char *id = SSL_SESSION_get_id(s, &len);
+	return &t->slot[slot_of(id, len)];
+}
+
+/* Takes s out of the table if it is still there; returns the table's
+ * reference, for the caller to free outside the lock. Locked. */
+static SSL_SESSION *take_out(struct sessions *t, SSL_SESSION *s)
+{
+	SSL_SESSION **slot = s ? slot_for(t, s) : NULL;
+	if (!slot || *slot != s)
+		return NULL;
+	*slot = NULL;
+	t->count--;
+	return s;
+}
+
+/* OpenSSL hands us a reference to a session it made; we keep it. A TLS
+ * 1.3 resumption makes one to replace the session it used, which goes:
+ * a ticket is good once, and a client that kept it would only replay
+ * it. */
 static int new_session(SSL *ssl, SSL_SESSION *sess)
 {
 	struct sessions *t = table_of(SSL_get_SSL_CTX(ssl));
-	unsigned len;
-	const unsigned char *id = SSL_SESSION_get_id(sess, &len);
+	SSL_SESSION *used = SSL_get_ex_data(ssl, used_index);
+	SSL_set_ex_data(ssl, used_index, NULL);
 	pthread_mutex_lock(&t->lock);
-	SSL_SESSION **slot = &t->slot[slot_of(id, len)];
+	SSL_SESSION *gone = take_out(t, used);
+	SSL_SESSION **slot = slot_for(t, sess);
 	SSL_SESSION *old = *slot;
 	*slot = sess;
 	t->count += !old;
 	pthread_mutex_unlock(&t->lock);
+	SSL_SESSION_free(gone);
+	SSL_SESSION_free(used);
 	SSL_SESSION_free(old);
 	return 1;
 }
 
-/* A TLS 1.3 session is used once: the resumption sends a new one, and a
- * client that kept the old would only replay it. The reference returned
- * is the caller's (copy 0), taken under the lock, before another thread
- * can free the session by taking its slot. */
+/* The reference returned is the caller's (copy 0), taken under the lock,
+ * before another thread can free the session by taking its slot. A TLS
+ * 1.3 session stays in the table until the resumption's new one replaces
+ * it: after a HelloRetryRequest the client's second hello asks again,
+ * and a connection that fails leaves the client its session. */
 static SSL_SESSION *get_session(SSL *ssl, const unsigned char *id, int len,
     int *copy)
 {
@@ -98,16 +133,20 @@ static SSL_SESSION *get_session(SSL *ssl, const unsigned char *id, int len,
 	if (len <= 0)
 		return NULL;
 	pthread_mutex_lock(&t->lock);
-	SSL_SESSION **slot = &t->slot[slot_of(id, (size_t)len)];
-	SSL_SESSION *s = *slot;
-	if (s && !is(s, id, (size_t)len))
-		s = NULL;
-	else if (s && SSL_version(ssl) >= TLS1_3_VERSION) {
-		*slot = NULL;
-		t->count--;
-	} else if (s)
+	SSL_SESSION *s = t->slot[slot_of(id, (size_t)len)];
+	if (s && is(s, id, (size_t)len))
 		SSL_SESSION_up_ref(s);
+	else
+		s = NULL;
 	pthread_mutex_unlock(&t->lock);
+	if (s && SSL_version(ssl) >= TLS1_3_VERSION) {
+		SSL_SESSION *asked = SSL_get_ex_data(ssl, used_index);
+		SSL_SESSION_up_ref(s);
+		if (!SSL_set_ex_data(ssl, used_index, s))
+			SSL_SESSION_free(s);   /* then it stays in the table */
+		else
+			SSL_SESSION_free(asked);
+	}
 	return s;
 }
 
@@ -116,15 +155,8 @@ static SSL_SESSION *get_session(SSL *ssl, const unsigned char *id, int len,
 static void remove_session(SSL_CTX *ctx, SSL_SESSION *sess)
 {
 	struct sessions *t = table_of(ctx);
-	unsigned len;
-	const unsigned char *id = SSL_SESSION_get_id(sess, &len);
 	pthread_mutex_lock(&t->lock);
-	SSL_SESSION **slot = &t->slot[slot_of(id, len)];
-	SSL_SESSION *gone = *slot == sess ? sess : NULL;
-	if (gone) {
-		*slot = NULL;
-		t->count--;
-	}
+	SSL_SESSION *gone = take_out(t, sess);
 	pthread_mutex_unlock(&t->lock);
 	SSL_SESSION_free(gone);
 }
@@ -142,7 +174,8 @@ int sessions_attach(SSL_CTX *ctx, SSL_CTX *previous)
 		pthread_mutex_init(&t->lock, NULL);
 		t->refs = 1;
 	}
-	if (ex_index < 0 || !SSL_CTX_set_ex_data(ctx, ex_index, t)) {
+	if (ex_index < 0 || used_index < 0 ||
+	    !SSL_CTX_set_ex_data(ctx, ex_index, t)) {
 		log_error("TLS sessions: cannot attach a table to the context");
 		free_table(NULL, t, NULL, 0, 0, NULL);
 		return -1;

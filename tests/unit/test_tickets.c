@@ -92,6 +92,9 @@ static void pump(SSL *from, SSL *to)
 		assert_int_equal(BIO_write(in, buf, n), n);
 }
 
+/* The client's groups, its key share for the first (NULL: OpenSSL's). */
+static const char *client_groups;
+
 /* A whole connection: handshake, one byte from the server (so a TLS 1.3
  * ticket reaches the client), close. Returns the client's session and
  * whether it was resumed. */
@@ -101,6 +104,8 @@ static SSL_SESSION *visit(SSL_CTX *sctx, SSL_SESSION *resume, int version,
 	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
 	SSL_CTX_set_min_proto_version(cctx, version);
 	SSL_CTX_set_max_proto_version(cctx, version);
+	if (client_groups)
+		assert_int_equal(SSL_CTX_set1_groups_list(cctx, client_groups), 1);
 	SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
 	SSL_set_bio(c, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
 	SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
@@ -278,6 +283,46 @@ static void a_reload_keeps_the_sessions(void **state)
 	}
 }
 
+/* A client whose key share the server does not take is asked to say
+ * hello again (HelloRetryRequest): both hellos offer the session, and
+ * the second must still find it. And a connection that fails leaves the
+ * client its session. */
+static void a_retried_hello_still_resumes(void **state)
+{
+	(void)state;
+	SSL_CTX *ctx = server(NULL, 0);
+	assert_int_equal(SSL_CTX_set1_groups_list(ctx, "X25519"), 1);
+	bool reused;
+	SSL_SESSION *s = visit(ctx, NULL, TLS1_3_VERSION, &reused);
+	client_groups = "P-256:X25519";
+	SSL_SESSION *next = visit(ctx, s, TLS1_3_VERSION, &reused);
+	client_groups = NULL;
+	assert_true(reused);
+	assert_int_equal(sessions_count(ctx), 1);
+	SSL_SESSION_free(s);
+
+	/* A hello that offers the session, then nothing more. */
+	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+	SSL *c = SSL_new(cctx), *half = SSL_new(ctx);
+	SSL_set_bio(c, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+	SSL_set_bio(half, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(half);
+	SSL_set_tlsext_host_name(c, "localhost");
+	SSL_set_session(c, next);
+	SSL_do_handshake(c);
+	pump(c, half);
+	SSL_do_handshake(half);
+	SSL_free(half);
+	SSL_free(c);
+	SSL_CTX_free(cctx);
+	ERR_clear_error();
+	SSL_SESSION_free(visit(ctx, next, TLS1_3_VERSION, &reused));
+	assert_true(reused);
+	SSL_SESSION_free(next);
+	SSL_CTX_free(ctx);
+}
+
 static void bad_key_files_are_refused(void **state)
 {
 	(void)state;
@@ -299,6 +344,7 @@ int main(void)
 		cmocka_unit_test(every_resumption_brings_a_ticket),
 		cmocka_unit_test(a_kept_tls13_session_is_used_once),
 		cmocka_unit_test(a_reload_keeps_the_sessions),
+		cmocka_unit_test(a_retried_hello_still_resumes),
 		cmocka_unit_test(bad_key_files_are_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
