@@ -16,9 +16,9 @@
 /* ctx keeps its sessions in a table, freed with the last context that
  * uses it: previous's, when ctx replaces a context that has one (a reload
  * keeps every session), or else a table of its own. A TLS 1.3 session is
- * taken out when it is used (a resumption brings a new one); a TLS 1.2
- * session stays for the client to use again. Returns 0, or -1 after
- * saying why. */
+ * good once: the resumption's new session replaces it. A TLS 1.2 session
+ * stays for the client to use again. Returns 0, or -1 after saying
+ * why. */
 int sessions_attach(SSL_CTX *ctx, SSL_CTX *previous);
 
 /* How many sessions ctx keeps; 0 for a context without the table. */
