@@ -95,6 +95,22 @@ static void pump(SSL *from, SSL *to)
 /* The client's groups, its key share for the first (NULL: OpenSSL's). */
 static const char *client_groups;
 
+/* A client and a server over memory BIOs, the client offering resume
+ * (or nothing) and naming localhost. */
+static void connect_pair(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume,
+    SSL **c, SSL **s)
+{
+	*c = SSL_new(cctx);
+	*s = SSL_new(sctx);
+	SSL_set_bio(*c, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+	SSL_set_bio(*s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+	SSL_set_connect_state(*c);
+	SSL_set_accept_state(*s);
+	SSL_set_tlsext_host_name(*c, "localhost");
+	if (resume)
+		SSL_set_session(*c, resume);
+}
+
 /* A whole connection: handshake, one byte from the server (so a TLS 1.3
  * ticket reaches the client), close. Returns the client's session and
  * whether it was resumed. */
@@ -106,14 +122,8 @@ static SSL_SESSION *visit(SSL_CTX *sctx, SSL_SESSION *resume, int version,
 	SSL_CTX_set_max_proto_version(cctx, version);
 	if (client_groups)
 		assert_int_equal(SSL_CTX_set1_groups_list(cctx, client_groups), 1);
-	SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
-	SSL_set_bio(c, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
-	SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
-	SSL_set_connect_state(c);
-	SSL_set_accept_state(s);
-	SSL_set_tlsext_host_name(c, "localhost");
-	if (resume)
-		SSL_set_session(c, resume);
+	SSL *c, *s;
+	connect_pair(cctx, sctx, resume, &c, &s);
 	for (int i = 0; i < 10 && (!SSL_is_init_finished(c) ||
 	    !SSL_is_init_finished(s)); i++) {
 		SSL_do_handshake(c);
@@ -303,13 +313,8 @@ static void a_retried_hello_still_resumes(void **state)
 
 	/* A hello that offers the session, then nothing more. */
 	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
-	SSL *c = SSL_new(cctx), *half = SSL_new(ctx);
-	SSL_set_bio(c, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
-	SSL_set_bio(half, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
-	SSL_set_connect_state(c);
-	SSL_set_accept_state(half);
-	SSL_set_tlsext_host_name(c, "localhost");
-	SSL_set_session(c, next);
+	SSL *c, *half;
+	connect_pair(cctx, ctx, next, &c, &half);
 	SSL_do_handshake(c);
 	pump(c, half);
 	SSL_do_handshake(half);
