@@ -250,13 +250,8 @@ def gemini_resuming(port, request, session=None, ctx=None, source=None):
         with ctx.wrap_socket(s, server_hostname="localhost",
                              session=session) as t:
             t.sendall(request.encode())
-            data = b""
-            while True:
-                chunk = t.recv(65536)
-                if not chunk:
-                    return (data, t.session_reused, t.session,
-                            t.getpeercert(binary_form=True))
-                data += chunk
+            return (recv_all(t), t.session_reused, t.session,
+                    t.getpeercert(binary_form=True))
 
 
 def gemini_half_close(port, raw, sni="localhost"):
@@ -282,12 +277,7 @@ def gopher(port, raw, host="127.0.0.1"):
     """Sends raw bytes on a plain socket and reads until the server closes."""
     with socket.create_connection((host, port), TIMEOUT) as s:
         s.sendall(raw)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
+        return recv_all(s)
 
 
 def connect_many(port, n):
@@ -303,19 +293,27 @@ def written_text(f):
         return r.read().decode("utf-8", "replace")
 
 
+def recv_all(sock, resets_close=False):
+    """Everything the server sends on sock (plain or TLS) before it
+    closes, or before it resets when resets_close; sock stays open."""
+    chunks = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            if not resets_close:
+                raise
+            chunk = b""
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def read_until_closed(sock, timeout=5):
     """Everything the server sends before it closes; a reset counts as a
     close. Closes sock."""
     sock.settimeout(timeout)
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except ConnectionResetError:
-        pass
+    data = recv_all(sock, resets_close=True)
     sock.close()
     return data
 

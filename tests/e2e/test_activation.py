@@ -20,8 +20,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from pollux_harness import (ACCESS_LINE, POLLUX, SANITIZED,  # noqa: E402
                             TIMEOUT, client_context, gemini, gopher,
-                            read_until_closed, run, write_capsule,
-                            written_text)
+                            read_until_closed, recv_all, run,
+                            write_capsule, written_text)
 
 
 def listening_socket():
@@ -186,13 +186,7 @@ class Activation(unittest.TestCase):
                 with client_context().wrap_socket(
                         waiting_tls, server_hostname="localhost") as t:
                     t.sendall(b"gemini://localhost/?queued\r\n")
-                    data = b""
-                    while True:
-                        chunk = t.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    result["gemini"] = data
+                    result["gemini"] = recv_all(t)
             except (OSError, ssl.SSLError) as e:
                 result["gemini"] = repr(e).encode()
         talker = threading.Thread(target=speak)

@@ -15,7 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from pollux_harness import (POLLUX, Pollux, client_context, connect_and_read,  # noqa: E402
                             connect_many, free_port, gemini, gemini_half_close,
-                            read_until_closed, run, wait_for_stats,
+                            read_until_closed, recv_all, run, wait_for_stats,
                             write_capsule)
 
 
@@ -185,13 +185,7 @@ class Gemini(unittest.TestCase):
         with socket.create_connection(("127.0.0.1", self.port), 5) as s:
             with ctx.wrap_socket(s, server_hostname=sni) as t:
                 t.sendall(self.url("/").encode())
-                data = b""
-                while True:
-                    chunk = t.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                return t.cipher()[0], data
+                return t.cipher()[0], recv_all(t)
 
     def test_tls_1_2_cbc_refused(self):
         # TLS 1.2 offers ECDHE with AEAD only: a client with nothing else

@@ -19,7 +19,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from pollux_harness import (TIMEOUT, Pollux, client_context,  # noqa: E402
                             free_port, gemini_resuming, read_until_closed,
-                            run, wait_for, write_capsule, written_text)
+                            recv_all, run, wait_for, write_capsule,
+                            written_text)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = os.path.join(HERE, "..", "..", "contrib", "haproxy.cfg")
@@ -159,12 +160,7 @@ def gopher_via(port, selector):
     with socket.create_connection(("127.0.0.1", port), TIMEOUT,
                                   source_address=(CLIENT, 0)) as s:
         s.sendall(selector.encode() + b"\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
+        return recv_all(s)
 
 
 class Cluster(unittest.TestCase):
@@ -248,19 +244,17 @@ class Cluster(unittest.TestCase):
         self.b.proc.wait()
         # Before the checks notice, refused connections are retried on a;
         # after, b is out.
-        for i in range(10):
-            data, _, _, _ = gemini_via(self.lb.gemini_port,
-                                       "gemini://localhost/?down%d\r\n" % i)
-            self.assertTrue(data.startswith(b"20 "), (i, data[:40]))
-            self.assertIn(b"Test Capsule",
-                          gopher_via(self.lb.gopher_port, "/\tdown%d" % i))
+        def ten_of_each(mark):
+            for i in range(10):
+                data, _, _, _ = gemini_via(
+                    self.lb.gemini_port,
+                    "gemini://localhost/?%s%d\r\n" % (mark, i))
+                self.assertTrue(data.startswith(b"20 "), (i, data[:40]))
+                self.assertIn(b"Test Capsule", gopher_via(
+                    self.lb.gopher_port, "/\t%s%d" % (mark, i)))
+        ten_of_each("down")
         self.lb.wait_servers({"a": "UP", "b": "DOWN"})
-        for i in range(10):
-            data, _, _, _ = gemini_via(self.lb.gemini_port,
-                                       "gemini://localhost/?after%d\r\n" % i)
-            self.assertTrue(data.startswith(b"20 "), (i, data[:40]))
-            self.assertIn(b"Test Capsule",
-                          gopher_via(self.lb.gopher_port, "/\tafter%d" % i))
+        ten_of_each("after")
         self.assertTrue(wait_for(
             lambda: len(self.served(self.a, "after")) == 20), self.a.stdout())
         self.assertTrue(wait_for(
